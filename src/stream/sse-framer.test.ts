@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { findEventEnd, parseEvent, type SseEvent, SseEventTooLargeError, SseFramer } from './sse-framer.js';
+
+function frame(chunks: string[], max = 1024): SseEvent[] {
+  const framer = new SseFramer(max);
+  const events: SseEvent[] = [];
+  for (const c of chunks) framer.push(Buffer.from(c), (e) => events.push(e));
+  return events;
+}
+
+describe('SseFramer', () => {
+  it('splits whole events and keeps their exact bytes', () => {
+    const events = frame(['data: {"a":1}\n\ndata: [DONE]\n\n']);
+    expect(events.map((e) => e.raw.toString())).toEqual(['data: {"a":1}\n\n', 'data: [DONE]\n\n']);
+    expect(events.map((e) => e.data)).toEqual(['{"a":1}', '[DONE]']);
+  });
+
+  it('joins an event split across chunks, even inside the terminator', () => {
+    const events = frame(['data: {"a"', ':1}\n', '\ndata: x\r', '\n\r', '\n']);
+    expect(events.map((e) => e.data)).toEqual(['{"a":1}', 'x']);
+    expect(events[1]?.raw.toString()).toBe('data: x\r\n\r\n');
+  });
+
+  it('accepts CRLF, CR and LF line endings', () => {
+    expect(frame(['data: a\r\n\r\ndata: b\r\rdata: c\n\n']).map((e) => e.data)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('parses multi-line data, event types and comments as the SSE spec says', () => {
+    const [multi, typed, comment] = frame(['data: a\ndata:b\n\nevent: error\ndata: {}\n\n: keep-alive\n\n']);
+    expect(multi?.data).toBe('a\nb');
+    expect(typed).toMatchObject({ type: 'error', data: '{}' });
+    expect(comment?.data).toBeUndefined();
+  });
+
+  it('holds an unfinished event and throws once it outgrows the limit', () => {
+    const framer = new SseFramer(16);
+    framer.push(Buffer.from('data: 0123456'), () => {});
+    expect(framer.pendingBytes).toBe(13);
+    expect(() => framer.push(Buffer.from('789abcdef'), () => {})).toThrow(SseEventTooLargeError);
+  });
+
+  it('finds no end in an unfinished event', () => {
+    expect(findEventEnd(Buffer.from('data: a\n'), 0)).toBe(-1);
+    expect(findEventEnd(Buffer.from('data: a\r'), 0)).toBe(-1);
+    expect(findEventEnd(Buffer.from('data: a\n\n'), 0)).toBe(9);
+  });
+
+  it('parseEvent takes "data:" with or without the space', () => {
+    expect(parseEvent(Buffer.from('data:x\n\n')).data).toBe('x');
+    expect(parseEvent(Buffer.from('data:  x\n\n')).data).toBe(' x');
+  });
+});

@@ -1,0 +1,124 @@
+// Relays an upstream SSE body to the client as it arrives, accounting each
+// event on the way. Nothing is sent to the client until the first token (or
+// the end) arrives, so an upstream that fails or stalls before it can still be
+// retried elsewhere without the client seeing anything.
+
+import type { ChunkAccountant, EventKind } from './chunk-accountant.js';
+import { type SseEvent, SseFramer } from './sse-framer.js';
+
+export interface SseRelayOptions {
+  readonly accountant: ChunkAccountant;
+  readonly maxEventBytes: number;
+  /** Drop the usage-only chunk: Sheepdog asked for usage, the client did not. */
+  readonly dropUsageOnly: boolean;
+  /** Sends the client its status line and headers; called once, before the first write. */
+  readonly commit: () => void;
+  /** Writes to the client; false means its buffer is full (pause the upstream). */
+  readonly write: (bytes: Buffer) => boolean;
+  readonly onFirstToken: () => void;
+}
+
+/** How the upstream body ended, as far as the relay can tell. */
+export type SseEnd = 'done' | 'cut' | 'error_event';
+
+export class SseRelay {
+  private readonly options: SseRelayOptions;
+  private readonly framer: SseFramer;
+  /** Events held back until commit (role chunk and such); comments are not kept. */
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  committed = false;
+  /** False after the commit's own write filled the client's buffer. */
+  private drained = true;
+  sawFirstToken = false;
+  /** The upstream sent an error event before anything reached the client. */
+  failedBeforeCommit = false;
+
+  constructor(options: SseRelayOptions) {
+    this.options = options;
+    this.framer = new SseFramer(options.maxEventBytes);
+  }
+
+  /**
+   * Feeds one upstream chunk. Returns false when the client is backpressured.
+   * Throws SseEventTooLargeError on an oversized event.
+   */
+  push(chunk: Buffer): boolean {
+    const wasWhole = this.framer.pendingBytes === 0;
+    let out: Buffer[] | undefined;
+    let forwardedAll = true;
+    let count = 0;
+    this.framer.push(chunk, (event) => {
+      count++;
+      if (!this.keep(event, this.classify(event))) forwardedAll = false;
+      else if (out) out.push(event.raw);
+      else out = [event.raw];
+    });
+    if (!this.committed || count === 0) return this.takeDrained();
+    // Zero-copy: the chunk was exactly the events we forward, unchanged.
+    if (forwardedAll && wasWhole && this.framer.pendingBytes === 0) return this.options.write(chunk);
+    // When a commit happened inside this chunk, its held events were written already.
+    const drained = this.takeDrained();
+    if (!out) return drained;
+    return this.options.write(out.length === 1 ? out[0]! : Buffer.concat(out)) && drained;
+  }
+
+  /** The upstream body ended cleanly (no transport error). */
+  end(): SseEnd {
+    if (this.options.accountant.streamError) return 'error_event';
+    if (!this.options.accountant.sawDone) return 'cut';
+    if (!this.committed) this.commitNow();
+    return 'done';
+  }
+
+  /** Sends whatever is held (used when ending a stream that never produced a token). */
+  flushHeld(): void {
+    if (!this.committed) this.commitNow();
+  }
+
+  private takeDrained(): boolean {
+    const drained = this.drained;
+    this.drained = true;
+    return drained;
+  }
+
+  private classify(event: SseEvent): EventKind {
+    const kind = this.options.accountant.onEvent(event.type, event.data);
+    if (kind === 'content' && !this.sawFirstToken) {
+      this.sawFirstToken = true;
+      this.options.onFirstToken();
+    }
+    return kind;
+  }
+
+  /** Decides whether an event goes to the client, holding it if not yet committed. */
+  private keep(event: SseEvent, kind: EventKind): boolean {
+    if (kind === 'usage_only' && this.options.dropUsageOnly) return false;
+    if (this.committed) return true;
+    if (kind === 'error') {
+      this.failedBeforeCommit = true;
+      return false;
+    }
+    if (kind === 'other' && event.data === undefined) return false; // keep-alive comment: no client yet
+    this.held.push(event.raw);
+    this.heldBytes += event.raw.length;
+    if (
+      kind === 'content' ||
+      kind === 'done' ||
+      kind === 'usage_only' ||
+      this.heldBytes > this.options.maxEventBytes
+    )
+      this.commitNow();
+    return false;
+  }
+
+  private commitNow(): void {
+    this.committed = true;
+    this.options.commit();
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    if (held.length > 0)
+      this.drained = this.options.write(held.length === 1 ? held[0]! : Buffer.concat(held));
+  }
+}

@@ -1,0 +1,84 @@
+// Estimating tokens with a real tokenizer (gpt-tokenizer, o200k_base) for the
+// rare request whose usage never arrived (a cut or aborted stream, a provider
+// that sends none). The tokenizer costs ~70 MB and 250 ms to load, so it is
+// loaded on first need, never on the hot path, and streamed text is kept only
+// up to a fixed sample so a stream's memory does not grow with its length.
+
+import type { Endpoint, Usage } from '../events/types.js';
+
+type CountTokens = (text: string) => number;
+let tokenizer: Promise<CountTokens> | undefined;
+
+function loadTokenizer(): Promise<CountTokens> {
+  tokenizer ??= import('gpt-tokenizer').then((m) => m.countTokens as CountTokens);
+  return tokenizer;
+}
+
+/** Text seen in a stream: a bounded sample plus the total length. */
+export class TextTally {
+  static readonly SAMPLE_CHARS = 16 * 1024;
+  private readonly parts: string[] = [];
+  private sampleChars = 0;
+  totalChars = 0;
+
+  add(text: string): void {
+    if (text.length === 0) return;
+    this.totalChars += text.length;
+    if (this.sampleChars >= TextTally.SAMPLE_CHARS) return;
+    const room = TextTally.SAMPLE_CHARS - this.sampleChars;
+    const part = text.length <= room ? text : text.slice(0, room);
+    this.parts.push(part);
+    this.sampleChars += part.length;
+  }
+
+  /** Tokens in all text seen: exact while it fits the sample, scaled from the sample beyond it. */
+  async tokens(): Promise<number> {
+    if (this.totalChars === 0) return 0;
+    const countTokens = await loadTokenizer();
+    const sampled = countTokens(this.parts.join(''));
+    if (this.totalChars === this.sampleChars) return sampled;
+    return Math.round((sampled * this.totalChars) / Math.max(1, this.sampleChars));
+  }
+}
+
+/** The text of a request's prompt, for estimating prompt tokens. */
+function promptText(endpoint: Endpoint, body: Record<string, unknown>): string {
+  const parts: string[] = [];
+  const addContent = (content: unknown): void => {
+    if (typeof content === 'string') parts.push(content);
+    else if (Array.isArray(content))
+      for (const item of content) {
+        if (typeof item === 'string') parts.push(item);
+        else if (item && typeof item === 'object' && typeof (item as { text?: unknown }).text === 'string')
+          parts.push((item as { text: string }).text);
+      }
+  };
+  if (endpoint === 'chat/completions' && Array.isArray(body.messages)) {
+    for (const message of body.messages)
+      if (message && typeof message === 'object') addContent(message.content);
+  } else addContent(endpoint === 'completions' ? body.prompt : body.input);
+  return parts.join('\n');
+}
+
+/** OpenAI's chat framing: about 3 tokens per message plus 3 to prime the reply. */
+function framingTokens(endpoint: Endpoint, body: Record<string, unknown>): number {
+  return endpoint === 'chat/completions' && Array.isArray(body.messages) ? 3 * body.messages.length + 3 : 0;
+}
+
+/** Estimated usage for a request whose upstream never reported it. */
+export async function estimateUsage(
+  endpoint: Endpoint,
+  body: Record<string, unknown>,
+  completion: TextTally,
+): Promise<Usage> {
+  const countTokens = await loadTokenizer();
+  const promptTokens = countTokens(promptText(endpoint, body)) + framingTokens(endpoint, body);
+  const completionTokens = await completion.tokens();
+  return {
+    promptTokens,
+    completionTokens,
+    totalTokens: promptTokens + completionTokens,
+    cachedPromptTokens: 0,
+    reasoningTokens: 0,
+  };
+}

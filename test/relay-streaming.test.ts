@@ -1,0 +1,112 @@
+// Streams: relayed as they arrive, aborts reaching the provider, and streams
+// that break never looking like a success.
+
+import OpenAI from 'openai';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Simulator } from '../src/simulator/index.js';
+import { eventually, relayWithSimulator, type TestRelay } from './helpers/relay.js';
+
+const messages = [{ role: 'user' as const, content: 'tell me a story' }];
+let env: { sim: Simulator; relay: TestRelay; close(): Promise<void> } | undefined;
+afterEach(async () => {
+  await env?.close();
+  env = undefined;
+});
+
+describe('streaming', () => {
+  it('delivers the first chunks before the upstream has finished (no buffering)', async () => {
+    env = await relayWithSimulator({ completionTokens: 6, faults: { chunk_delay_ms: 300 } });
+    const stream = await env.relay
+      .client()
+      .chat.completions.create({ model: 'gpt-4.1', messages, stream: true });
+    const iterator = stream[Symbol.asyncIterator]();
+    await iterator.next(); // role chunk
+    const first = await iterator.next(); // first token
+    expect(first.value?.choices[0]?.delta.content).toBeTruthy();
+    // The upstream is still producing the remaining chunks at 300 ms each.
+    expect(env.sim.stats().in_flight).toBe(1);
+    for (let r = await iterator.next(); !r.done; r = await iterator.next()) {}
+    await eventually(() => env!.sim.stats().in_flight === 0);
+  });
+
+  it('aborts the upstream request at once when the client disconnects mid-stream', async () => {
+    env = await relayWithSimulator({ completionTokens: 200, faults: { chunk_delay_ms: 20 } });
+    const finished = env.relay.nextFinished();
+    const controller = new AbortController();
+    const stream = await env.relay
+      .client()
+      .chat.completions.create({ model: 'gpt-4.1', messages, stream: true }, { signal: controller.signal });
+    let seen = 0;
+    for await (const _chunk of stream) {
+      if (++seen === 5) controller.abort();
+    }
+    await eventually(() => env!.sim.stats().aborted === 1);
+    expect(env.sim.stats().in_flight).toBe(0);
+    const [done] = await finished;
+    expect(done?.info).toMatchObject({ outcome: 'aborted', status: 499 });
+    // Usage never arrived: it is estimated from the streamed text and marked so.
+    expect(done?.record.usageSource).toBe('estimated');
+    expect(done?.record.usage?.completionTokens).toBeGreaterThan(0);
+  });
+
+  it('ends a stream the upstream cuts with an SSE error the openai client raises, recorded as failed', async () => {
+    env = await relayWithSimulator({ completionTokens: 20, faults: { cut_stream_after: 5 } });
+    const finished = env.relay.nextFinished();
+    const stream = await env.relay
+      .client()
+      .chat.completions.create({ model: 'gpt-4.1', messages, stream: true });
+    let text = '';
+    const consume = async (): Promise<void> => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    };
+    const failure = consume();
+    await expect(failure).rejects.toBeInstanceOf(OpenAI.APIError);
+    await expect(failure).rejects.toMatchObject({ error: { code: 'upstream_stream_cut' } });
+    expect(text.split(' ')).toHaveLength(5);
+    const [done] = await finished;
+    expect(done?.info).toMatchObject({ outcome: 'stream_cut', status: 200 });
+  });
+
+  it('writes the exact error event bytes after a cut', async () => {
+    env = await relayWithSimulator({ completionTokens: 4, faults: { cut_stream_after: 2 } });
+    const res = await fetch(`${env.relay.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4.1', messages, stream: true }),
+    });
+    const text = await res.text();
+    const events = text.split('\n\n').filter(Boolean);
+    expect(events.at(-1)).toBe(
+      'data: {"error":{"message":"Upstream sim ended the stream before it finished","type":"upstream_error","param":null,"code":"upstream_stream_cut"}}',
+    );
+    expect(text).not.toContain('[DONE]');
+  });
+
+  it('fails a stream that stalls longer than the idle timeout', async () => {
+    env = await relayWithSimulator(
+      { completionTokens: 10, faults: { stall_ms: 5_000, stall_after: 3 } },
+      { upstream: { timeouts: { idle_ms: 300 } } },
+    );
+    const finished = env.relay.nextFinished();
+    const stream = await env.relay
+      .client()
+      .chat.completions.create({ model: 'gpt-4.1', messages, stream: true });
+    const consume = async (): Promise<void> => {
+      for await (const _ of stream) {
+      }
+    };
+    await expect(consume()).rejects.toMatchObject({ error: { code: 'upstream_timeout' } });
+    const [done] = await finished;
+    expect(done?.info.outcome).toBe('stream_cut');
+    await eventually(() => env!.sim.stats().aborted === 1);
+  });
+
+  it('answers a stream that fails before its first token with a proper HTTP error', async () => {
+    env = await relayWithSimulator(
+      { completionTokens: 10, faults: { ttft_ms: 3_000 } },
+      { upstream: { timeouts: { first_token_ms: 200 } } },
+    );
+    const call = env.relay.client().chat.completions.create({ model: 'gpt-4.1', messages, stream: true });
+    await expect(call).rejects.toMatchObject({ status: 504, code: 'upstream_timeout' });
+  });
+});
