@@ -5,6 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type {
   AttemptInfo,
   AttemptResult,
+  BreakerState,
   FinishInfo,
   RelayObserver,
   RequestRecord,
@@ -24,6 +25,8 @@ const EVENT_NAMES: readonly EventName[] = [
   'usageKnown',
   'aborted',
   'requestFinished',
+  'breakerStateChanged',
+  'upstreamHealthChanged',
 ];
 
 export class EventHub {
@@ -36,6 +39,8 @@ export class EventHub {
     usageKnown: [],
     aborted: [],
     requestFinished: [],
+    breakerStateChanged: [],
+    upstreamHealthChanged: [],
   };
   /** Called when a subscriber throws: one bad subscriber must not break a request. */
   onSubscriberError: (err: unknown, event: EventName) => void = () => {};
@@ -133,6 +138,24 @@ export class EventHub {
         fn(req, info);
       } catch (err) {
         this.onSubscriberError(err, 'requestFinished');
+      }
+    }
+  }
+  breakerStateChanged(upstream: string, model: string | undefined, state: BreakerState): void {
+    for (const fn of this.listeners.breakerStateChanged) {
+      try {
+        fn(upstream, model, state);
+      } catch (err) {
+        this.onSubscriberError(err, 'breakerStateChanged');
+      }
+    }
+  }
+  upstreamHealthChanged(upstream: string, healthy: boolean, reason: string): void {
+    for (const fn of this.listeners.upstreamHealthChanged) {
+      try {
+        fn(upstream, healthy, reason);
+      } catch (err) {
+        this.onSubscriberError(err, 'upstreamHealthChanged');
       }
     }
   }

@@ -66,11 +66,29 @@ export interface RequestRecord {
   overheadMs: number;
 }
 
+/**
+ * Why an attempt was started: `first`, a retry after the previous attempt's
+ * failure (`connect_error`, `reset`, `timeout`, `status_5xx`, `status_429`,
+ * `stream_cut`), or a `hedge` raced against a slow attempt still running.
+ */
+export type AttemptReason =
+  | 'first'
+  | 'connect_error'
+  | 'reset'
+  | 'timeout'
+  | 'status_5xx'
+  | 'status_429'
+  | 'stream_cut'
+  | 'hedge';
+
 export interface AttemptInfo {
   readonly upstream: string;
   readonly upstreamModel: string;
   /** 1 for the first attempt of this request. */
   readonly number: number;
+  readonly reason: AttemptReason;
+  /** The previous attempt's upstream, when this attempt moved to another one (a failover). */
+  readonly failoverFrom: string | undefined;
 }
 
 export interface AttemptResult extends AttemptInfo {
@@ -80,7 +98,12 @@ export interface AttemptResult extends AttemptInfo {
   readonly durationMs: number;
   /** Stable code for failures (an undici code such as `UND_ERR_CONNECT_TIMEOUT`, or ours). */
   readonly errorCode: string | undefined;
+  /** This attempt's answer is the one the client got (false for failed attempts and lost hedges). */
+  readonly used: boolean;
 }
+
+/** Circuit breaker states, per upstream (or per upstream and model). */
+export type BreakerState = 'closed' | 'open' | 'half_open';
 
 export interface FinishInfo {
   readonly outcome: Outcome;
@@ -107,4 +130,10 @@ export interface RelayObserver {
   /** The client disconnected before the response ended; `requestFinished` follows. */
   aborted?(req: RequestRecord): void;
   requestFinished?(req: RequestRecord, info: FinishInfo): void;
+
+  // Upstream-level events, not tied to one request.
+  /** A circuit breaker changed state; `model` is undefined for an upstream-wide breaker. */
+  breakerStateChanged?(upstream: string, model: string | undefined, state: BreakerState): void;
+  /** An upstream became usable or unusable (breaker, active health check); emitted once per upstream at start too. */
+  upstreamHealthChanged?(upstream: string, healthy: boolean, reason: string): void;
 }

@@ -6,7 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { EventHub } from '../events/hub.js';
-import type { AttemptInfo, Outcome, RequestRecord } from '../events/types.js';
+import type { AttemptInfo, AttemptReason, Outcome, RequestRecord } from '../events/types.js';
 import { ChunkAccountant } from '../stream/chunk-accountant.js';
 import { SseEventTooLargeError } from '../stream/sse-framer.js';
 import { SseRelay } from '../stream/sse-relay.js';
@@ -41,6 +41,8 @@ export interface AttemptOptions {
   readonly record: RequestRecord;
   readonly candidate: Candidate;
   readonly number: number;
+  readonly reason: AttemptReason;
+  readonly failoverFrom: string | undefined;
   readonly body: Buffer | string;
   readonly dropUsageOnly: boolean;
   readonly maxEventBytes: number;
@@ -70,7 +72,13 @@ export class UpstreamAttempt {
   constructor(options: AttemptOptions) {
     this.o = options;
     const { upstream, upstreamModel } = options.candidate;
-    this.info = { upstream: upstream.name, upstreamModel, number: options.number };
+    this.info = {
+      upstream: upstream.name,
+      upstreamModel,
+      number: options.number,
+      reason: options.reason,
+      failoverFrom: options.failoverFrom,
+    };
     this.done = new Promise((resolve) => {
       this.resolve = resolve;
     });
@@ -266,6 +274,7 @@ export class UpstreamAttempt {
       status: this.status || undefined,
       durationMs: this.endedAt - this.startedAt,
       errorCode: failure?.errorCode,
+      used: end.kind !== 'failed',
     });
     this.resolve(end);
   }

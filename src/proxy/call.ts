@@ -68,6 +68,8 @@ export class ProxyCall implements ClientSink {
           record: this.record,
           candidate,
           number: i + 1,
+          reason: 'first',
+          failoverFrom: undefined,
           body: this.req.upstreamBody.forModel(candidate.upstreamModel),
           dropUsageOnly: this.req.upstreamBody.usageInjected,
           maxEventBytes: this.ctx.maxEventBytes,
