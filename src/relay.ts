@@ -5,6 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from './config/load.js';
+import { upstreamSchema } from './config/schema.js';
 import { requestLogger } from './logging/request-log.js';
 import { type App, createApp } from './server/app.js';
 import { type Simulator, startSimulator } from './simulator/index.js';
@@ -25,15 +26,7 @@ export async function startRelay(resolved: ResolvedConfig, logger: Logger): Prom
   let simulator: Simulator | undefined;
   if (resolved.useSimulator) {
     simulator = await startSimulator({ host: '127.0.0.1', port: 0 });
-    config.upstreams = [
-      {
-        name: SIMULATOR_UPSTREAM,
-        base_url: simulator.url,
-        headers: {},
-        max_connections: 256,
-        timeouts: {},
-      },
-    ];
+    config.upstreams = [upstreamSchema.parse({ name: SIMULATOR_UPSTREAM, base_url: simulator.url })];
   }
   const app = createApp({ config, logger });
   app.hub.subscribe(requestLogger(logger));

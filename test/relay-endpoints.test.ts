@@ -31,6 +31,7 @@ describe('chat completions', () => {
 
   it('streams deltas whose concatenation equals what the simulator generated', async () => {
     const body = { model: 'gpt-4.1', messages };
+    const finished = relay.nextFinished();
     const stream = await relay.client().chat.completions.create({ ...body, stream: true });
     let text = '';
     let chunks = 0;
@@ -47,6 +48,10 @@ describe('chat completions', () => {
     // ...though the upstream was asked for it, so the relay could count the tokens.
     const seen = sim.requests().at(-1)?.body as { stream_options?: { include_usage?: boolean } };
     expect(seen.stream_options?.include_usage).toBe(true);
+    // The first token's time is recorded (metrics and logs read it from the record).
+    const [done] = await finished;
+    expect(done?.record.firstTokenAt).toBeGreaterThan(done!.record.startedAt);
+    expect(done?.record.firstByteAt).toBeGreaterThan(done!.record.startedAt);
   });
 
   it('relays the usage chunk when the client asked for it', async () => {

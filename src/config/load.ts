@@ -39,6 +39,17 @@ function checkCrossFieldRules(config: Config, source: string): void {
       });
     seen.add(upstream.name);
   });
+  const names = new Set(config.upstreams.map((u) => u.name));
+  for (const [model, route] of Object.entries(config.routes)) {
+    route.upstreams?.forEach((name, i) => {
+      if (!names.has(name))
+        problems.push({
+          path: `routes.${model}.upstreams[${i}]`,
+          message: `no upstream is named "${name}" (known: ${[...names].join(', ') || 'none'})`,
+          example: `upstreams: [${[...names][0] ?? 'holysheep'}]`,
+        });
+    });
+  }
   if (problems.length > 0) throw new ConfigError(source, problems);
 }
 

@@ -2,6 +2,14 @@
 // write; `Config` is the validated, defaults-filled result the relay runs on.
 
 import { z } from 'zod';
+import {
+  breakerSchema,
+  healthCheckSchema,
+  hedgingSchema,
+  retrySchema,
+  routeSchema,
+} from './resilience-schema.js';
+import { DEFAULT_TIMEOUTS, timeoutsSchema } from './timeouts-schema.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -24,30 +32,6 @@ export const byteSize = z.union([z.number().int().positive(), z.string()]).trans
   return Math.round(Number(match[1]) * factor);
 });
 
-const positiveMs = z.number().int().positive();
-
-/**
- * Upstream timeouts, ms. Defaults are chosen so a provider that slows from
- * 0.8 s to 12 s (the seed's incident) is cut off and failed over, while a long
- * legitimate generation still completes: streams must show a first token
- * quickly, non-stream answers get longer for the whole body.
- */
-export const timeoutsSchema = z.strictObject({
-  connect_ms: positiveMs.optional(),
-  first_byte_ms: positiveMs.optional(),
-  first_token_ms: positiveMs.optional(),
-  idle_ms: positiveMs.optional(),
-  total_ms: positiveMs.optional(),
-});
-
-export const DEFAULT_TIMEOUTS = {
-  connect_ms: 3_000,
-  first_byte_ms: 60_000,
-  first_token_ms: 10_000,
-  idle_ms: 30_000,
-  total_ms: 600_000,
-} as const;
-
 export const upstreamSchema = z.strictObject({
   name: z.string().regex(NAME, 'a name of letters, digits, "_", "-" or "." (at most 64)'),
   base_url: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }),
@@ -59,6 +43,11 @@ export const upstreamSchema = z.strictObject({
   /** Most connections kept open to this upstream. */
   max_connections: z.number().int().positive().default(256),
   timeouts: timeoutsSchema.default({}),
+  /** This upstream's own name for a model the client asks for, e.g. `{ gpt-4.1: openai/gpt-4.1 }`. */
+  aliases: z.record(z.string(), z.string().min(1)).default({}),
+  /** Share of traffic under the `weighted` strategy. */
+  weight: z.number().positive().default(1),
+  health_check: healthCheckSchema.default(healthCheckSchema.parse({})),
 });
 
 export const configSchema = z.strictObject({
@@ -87,9 +76,15 @@ export const configSchema = z.strictObject({
     })
     .default({ max_event_bytes: 1024 * 1024 }),
   upstreams: z.array(upstreamSchema).default([]),
+  /** Per-model routing; the key `"*"` applies to models without their own route. */
+  routes: z.record(z.string(), routeSchema).default({}),
+  retry: retrySchema.default(retrySchema.parse({})),
+  breaker: breakerSchema.default(breakerSchema.parse({})),
+  hedging: hedgingSchema.default(hedgingSchema.parse({})),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type UpstreamConfig = z.output<typeof upstreamSchema>;
-export type Timeouts = { [K in keyof typeof DEFAULT_TIMEOUTS]: number };
+export type { Timeouts } from './timeouts-schema.js';
+export { DEFAULT_TIMEOUTS, timeoutsSchema };

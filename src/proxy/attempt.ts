@@ -1,24 +1,33 @@
-// One attempt at one upstream: dispatch, timers, and the answer either
+// One attempt at one upstream: dispatch, deadlines, and the answer either
 // buffered whole (JSON, error statuses) or relayed as SSE. A stream reaches
 // the client only from its first token on, so until then a failed attempt
-// leaves the client untouched and can be retried elsewhere.
+// leaves the client untouched and can be retried or raced elsewhere.
 
 import type { IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { EventHub } from '../events/hub.js';
-import type { AttemptInfo, AttemptReason, Outcome, RequestRecord } from '../events/types.js';
+import type { AttemptInfo, Outcome, RequestRecord } from '../events/types.js';
 import { ChunkAccountant } from '../stream/chunk-accountant.js';
 import { SseEventTooLargeError } from '../stream/sse-framer.js';
 import { SseRelay } from '../stream/sse-relay.js';
 import { dispatchExchange, type Exchange } from '../upstream/exchange.js';
-import { classifyError, firstTokenTimeout, totalTimeout, UpstreamFailure } from '../upstream/failure.js';
+import {
+  classifyError,
+  firstByteTimeout,
+  firstTokenTimeout,
+  hedgeLost,
+  totalTimeout,
+  UpstreamFailure,
+} from '../upstream/failure.js';
 import type { Candidate } from '../upstream/router.js';
 import { contentTypeOf } from './client-headers.js';
 
 /** Where a stream's bytes go: the client response, seen through a narrow window. */
 export interface ClientSink {
-  /** Sends status 200 and the stream's headers (built from the upstream's). */
-  commit(upstreamHeaders: IncomingHttpHeaders): void;
+  /**
+   * Claims the client for this attempt and sends status 200 with the stream's
+   * headers. False when another attempt (a hedge) already has it.
+   */
+  commit(attempt: UpstreamAttempt, upstreamHeaders: IncomingHttpHeaders): boolean;
   /** False when the client's buffer is full. */
   write(bytes: Buffer): boolean;
   /** Calls `fn` once the client's buffer has drained. */
@@ -34,34 +43,49 @@ export type AttemptEnd =
   /** Nothing reached the client; another upstream may be tried. */
   | { kind: 'failed'; failure: UpstreamFailure }
   /** A stream was relayed and has ended; the client response is closed. */
-  | { kind: 'streamed'; outcome: Outcome; errorCode: string | undefined; accountant: ChunkAccountant };
+  | {
+      kind: 'streamed';
+      outcome: Outcome;
+      failure: UpstreamFailure | undefined;
+      accountant: ChunkAccountant;
+    };
 
 export interface AttemptOptions {
-  readonly hub: EventHub;
   readonly record: RequestRecord;
   readonly candidate: Candidate;
-  readonly number: number;
-  readonly reason: AttemptReason;
-  readonly failoverFrom: string | undefined;
+  readonly info: AttemptInfo;
   readonly body: Buffer | string;
   readonly dropUsageOnly: boolean;
   readonly maxEventBytes: number;
   readonly maxResponseBytes: number;
   readonly client: ClientSink;
+  /** The first sign of an answer: headers of a non-stream (or error) answer, the first token of a stream. */
+  readonly onFirstSignal: (attempt: UpstreamAttempt, latencyMs: number) => void;
+  /** Upstream response headers arrived (rate-limit headers live here). */
+  readonly onHeaders: (attempt: UpstreamAttempt, status: number, headers: IncomingHttpHeaders) => void;
 }
 
 export class UpstreamAttempt {
   readonly done: Promise<AttemptEnd>;
+  readonly info: AttemptInfo;
+  readonly candidate: Candidate;
+  readonly startedAt = performance.now();
   /** Time spent relaying stream chunks, ms (part of the relay's own overhead). */
   relayMs = 0;
   endedAt = 0;
+  /** `performance.now()` when its response headers arrived (0 before). */
+  firstByteAt = 0;
+  /** `performance.now()` of its first token (streams; 0 before). */
+  firstTokenAt = 0;
+  status = 0;
+  /** The first signal (see AttemptOptions.onFirstSignal) arrived. */
+  signalled = false;
+  /** This attempt's stream holds the client. */
+  committed = false;
   private readonly o: AttemptOptions;
-  private readonly info: AttemptInfo;
-  private readonly startedAt = performance.now();
   private resolve!: (end: AttemptEnd) => void;
   private exchange: Exchange | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private status = 0;
   private chunks: Buffer[] = [];
   private bytes = 0;
   private headers: IncomingHttpHeaders = {};
@@ -71,33 +95,25 @@ export class UpstreamAttempt {
 
   constructor(options: AttemptOptions) {
     this.o = options;
-    const { upstream, upstreamModel } = options.candidate;
-    this.info = {
-      upstream: upstream.name,
-      upstreamModel,
-      number: options.number,
-      reason: options.reason,
-      failoverFrom: options.failoverFrom,
-    };
+    this.info = options.info;
+    this.candidate = options.candidate;
     this.done = new Promise((resolve) => {
       this.resolve = resolve;
     });
-    options.hub.attemptStarted(options.record, this.info);
-    const t = upstream.timeouts;
+    const t = options.candidate.timeouts;
+    const name = options.candidate.upstream.name;
     const stream = options.record.stream;
+    // Our own timer for the first deadline: undici's header timer ticks in half seconds.
     if (stream)
-      this.arm(Math.min(t.first_token_ms, t.total_ms), () =>
-        firstTokenTimeout(upstream.name, t.first_token_ms),
-      );
-    else this.arm(t.total_ms, () => totalTimeout(upstream.name, t.total_ms));
+      this.arm(Math.min(t.first_token_ms, t.total_ms), () => firstTokenTimeout(name, t.first_token_ms));
+    else this.arm(Math.min(t.first_byte_ms, t.total_ms), () => firstByteTimeout(name, t.first_byte_ms));
     this.exchange = dispatchExchange(
-      upstream,
+      options.candidate.upstream,
       {
         path: `/${options.record.endpoint}`,
         body: options.body,
         requestId: options.record.id,
-        // A stream's first byte is due by its first-token deadline at the latest.
-        firstByteTimeoutMs: stream ? Math.min(t.first_byte_ms, t.first_token_ms) : t.first_byte_ms,
+        firstByteTimeoutMs: (stream ? t.first_token_ms : t.first_byte_ms) + 1_000,
         idleTimeoutMs: t.idle_ms,
       },
       {
@@ -109,10 +125,10 @@ export class UpstreamAttempt {
     );
   }
 
-  /** Cancels the attempt (client gone, or shutdown). */
+  /** Cancels the attempt: client gone, a hedge won, or shutdown. */
   abort(failure: UpstreamFailure): void {
     if (this.ended) return;
-    this.exchange?.abort(failure);
+    this.failOrCut(failure);
   }
 
   private arm(ms: number, make: () => UpstreamFailure): void {
@@ -120,13 +136,25 @@ export class UpstreamAttempt {
     this.timer = setTimeout(() => this.failOrCut(make()), Math.max(1, ms));
   }
 
+  private signal(): void {
+    if (this.signalled) return;
+    this.signalled = true;
+    const now = performance.now();
+    const t = this.candidate.timeouts;
+    this.arm(t.total_ms - (now - this.startedAt), () => totalTimeout(this.info.upstream, t.total_ms));
+    this.o.onFirstSignal(this, now - this.startedAt);
+  }
+
   private onHeaders(status: number, headers: IncomingHttpHeaders): void {
+    this.firstByteAt = performance.now();
     this.status = status;
     this.headers = headers;
     const record = this.o.record;
-    record.firstByteAt = performance.now();
-    this.o.hub.upstreamHeaders(record, this.info, status, headers);
-    if (!record.stream || status >= 300 || !contentTypeOf(headers).includes('text/event-stream')) return;
+    this.o.onHeaders(this, status, headers);
+    if (!record.stream || status >= 300 || !contentTypeOf(headers).includes('text/event-stream')) {
+      this.signal();
+      return;
+    }
     const accountant = new ChunkAccountant(record.endpoint);
     this.accountant = accountant;
     const client = this.o.client;
@@ -134,19 +162,16 @@ export class UpstreamAttempt {
       accountant,
       maxEventBytes: this.o.maxEventBytes,
       dropUsageOnly: this.o.dropUsageOnly,
-      commit: () => client.commit(headers),
+      commit: () => {
+        this.committed = client.commit(this, headers);
+        return this.committed;
+      },
       write: (bytes) => client.write(bytes),
-      onFirstToken: () => this.onFirstToken(),
+      onFirstToken: () => {
+        this.firstTokenAt = performance.now();
+        this.signal();
+      },
     });
-  }
-
-  private onFirstToken(): void {
-    const record = this.o.record;
-    const now = performance.now();
-    record.firstTokenAt = now;
-    this.o.hub.firstToken(record, now - record.startedAt);
-    const t = this.o.candidate.upstream.timeouts;
-    this.arm(t.total_ms - (now - this.startedAt), () => totalTimeout(this.info.upstream, t.total_ms));
   }
 
   private onData(chunk: Buffer): void {
@@ -173,7 +198,9 @@ export class UpstreamAttempt {
     } finally {
       this.relayMs += performance.now() - t;
     }
-    if (relay.failedBeforeCommit) {
+    if (relay.lost) {
+      this.failOrCut(hedgeLost());
+    } else if (relay.failedBeforeCommit) {
       const e = this.accountant!.streamError!;
       const message = `Upstream ${this.info.upstream} sent an error: ${e.message}`;
       this.failOrCut(new UpstreamFailure('stream_cut', e.code, 'upstream_bad_response', message));
@@ -193,16 +220,16 @@ export class UpstreamAttempt {
       return;
     }
     const how = relay.end();
-    if (how === 'done') {
-      this.o.client.end();
-      this.settle({
-        kind: 'streamed',
-        outcome: 'success',
-        errorCode: undefined,
-        accountant: this.accountant!,
-      });
+    if (relay.lost) {
+      this.failOrCut(hedgeLost());
       return;
     }
+    if (how === 'done') {
+      this.o.client.end();
+      this.settle({ kind: 'streamed', outcome: 'success', failure: undefined, accountant: this.accountant! });
+      return;
+    }
+    const name = this.info.upstream;
     const e = this.accountant!.streamError;
     const failure =
       how === 'cut'
@@ -210,13 +237,13 @@ export class UpstreamAttempt {
             'stream_cut',
             'stream_cut',
             'upstream_stream_cut',
-            `Upstream ${this.info.upstream} ended the stream before it finished`,
+            `Upstream ${name} ended the stream before it finished`,
           )
         : new UpstreamFailure(
             'stream_cut',
             e?.code ?? 'stream_error',
             'upstream_stream_cut',
-            `Upstream ${this.info.upstream} sent an error: ${e?.message}`,
+            `Upstream ${name} sent an error: ${e?.message}`,
           );
     if (!relay.committed) {
       this.settle({ kind: 'failed', failure });
@@ -224,10 +251,7 @@ export class UpstreamAttempt {
     }
     // An error event was already relayed to the client as it came; a cut gets ours.
     this.o.client.end(how === 'cut' ? { code: failure.relayCode, message: failure.message } : undefined);
-    this.settle(
-      { kind: 'streamed', outcome: 'stream_cut', errorCode: failure.errorCode, accountant: this.accountant! },
-      failure,
-    );
+    this.settle({ kind: 'streamed', outcome: 'stream_cut', failure, accountant: this.accountant! });
   }
 
   private onError(err: Error): void {
@@ -248,34 +272,21 @@ export class UpstreamAttempt {
   private failOrCut(failure: UpstreamFailure): void {
     if (this.ended) return;
     this.exchange?.abort(failure);
-    const relay = this.relay;
-    if (!relay?.committed) {
+    if (!this.committed) {
       this.settle({ kind: 'failed', failure });
       return;
     }
     const client = this.o.client;
     const outcome: Outcome = client.gone || failure.outcome === 'aborted' ? 'aborted' : 'stream_cut';
     client.end(outcome === 'aborted' ? undefined : { code: failure.relayCode, message: failure.message });
-    this.settle(
-      { kind: 'streamed', outcome, errorCode: failure.errorCode, accountant: this.accountant! },
-      failure,
-    );
+    this.settle({ kind: 'streamed', outcome, failure, accountant: this.accountant! });
   }
 
-  private settle(end: AttemptEnd, streamFailure?: UpstreamFailure): void {
+  private settle(end: AttemptEnd): void {
     if (this.ended) return;
     this.ended = true;
     if (this.timer) clearTimeout(this.timer);
     this.endedAt = performance.now();
-    const failure = end.kind === 'failed' ? end.failure : streamFailure;
-    this.o.hub.attemptFinished(this.o.record, {
-      ...this.info,
-      outcome: failure ? failure.outcome : 'completed',
-      status: this.status || undefined,
-      durationMs: this.endedAt - this.startedAt,
-      errorCode: failure?.errorCode,
-      used: end.kind !== 'failed',
-    });
     this.resolve(end);
   }
 }

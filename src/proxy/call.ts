@@ -6,22 +6,19 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { asRelayError, RelayError } from '../errors.js';
-import type { EventHub } from '../events/hub.js';
 import type { FinishInfo, Outcome, RequestRecord, Usage } from '../events/types.js';
 import { estimateUsage, TextTally } from '../stream/token-estimate.js';
 import { extractUsageFromJson } from '../stream/usage.js';
-import { clientAborted, type UpstreamFailure } from '../upstream/failure.js';
+import { clientAborted } from '../upstream/failure.js';
 import type { ModelRouter } from '../upstream/router.js';
-import { type AttemptEnd, type ClientSink, UpstreamAttempt } from './attempt.js';
+import { orderCandidates } from '../upstream/strategy.js';
+import type { AttemptEnd, ClientSink, UpstreamAttempt } from './attempt.js';
 import { clientHeaders, contentTypeOf } from './client-headers.js';
+import { AttemptRace, type RaceContext } from './race.js';
 import type { UpstreamBody } from './upstream-body.js';
 
-export interface ProxyContext {
-  readonly hub: EventHub;
+export interface ProxyContext extends RaceContext {
   readonly router: ModelRouter;
-  readonly maxEventBytes: number;
-  /** Largest non-stream upstream answer accepted (it is buffered to read its usage). */
-  readonly maxResponseBytes: number;
   readonly onInternalError: (err: unknown, record: RequestRecord) => void;
 }
 
@@ -39,7 +36,7 @@ export class ProxyCall implements ClientSink {
   private readonly req: ProxyRequest;
   private readonly record: RequestRecord;
   private readonly res: ServerResponse;
-  private current: UpstreamAttempt | undefined;
+  private race: AttemptRace | undefined;
   private finished = false;
   gone = false;
   private dispatchedAt = 0;
@@ -59,44 +56,24 @@ export class ProxyCall implements ClientSink {
   /** Runs the request to completion; never rejects. */
   async run(): Promise<void> {
     try {
-      const candidates = this.ctx.router.candidates(this.record.model);
-      let lastFailure: UpstreamFailure | undefined;
-      for (let i = 0; i < candidates.length && i < 1 && !this.gone; i++) {
-        const candidate = candidates[i]!;
-        const attempt = new UpstreamAttempt({
-          hub: this.ctx.hub,
-          record: this.record,
-          candidate,
-          number: i + 1,
-          reason: 'first',
-          failoverFrom: undefined,
-          body: this.req.upstreamBody.forModel(candidate.upstreamModel),
-          dropUsageOnly: this.req.upstreamBody.usageInjected,
-          maxEventBytes: this.ctx.maxEventBytes,
-          maxResponseBytes: this.ctx.maxResponseBytes,
-          client: this,
-        });
-        this.record.upstream = candidate.upstream.name;
-        this.record.upstreamModel = candidate.upstreamModel;
-        this.record.attempts = i + 1;
-        if (this.dispatchedAt === 0) this.dispatchedAt = performance.now();
-        this.current = attempt;
-        const end = await attempt.done;
-        this.current = undefined;
+      const route = this.ctx.router.route(this.record.model);
+      const order = orderCandidates(route, this.record.stream, this.ctx.health);
+      this.dispatchedAt = performance.now();
+      if (order.length === 0) {
+        const all = route.candidates.map((c) => ({ upstream: c.upstream, model: route.model }));
+        this.sendUnavailable(route.model, this.ctx.health.retryAfterMs(all));
+        return;
+      }
+      this.race = new AttemptRace(this.ctx, this.record, route, order, this.req.upstreamBody, this);
+      const result = await this.race.run();
+      for (const attempt of this.race.attempts) {
         this.relayMs += attempt.relayMs;
-        this.upstreamEndedAt = attempt.endedAt;
-        if (end.kind === 'failed') {
-          lastFailure = end.failure;
-          continue;
-        }
-        this.deliver(end);
-        return;
+        this.upstreamEndedAt = Math.max(this.upstreamEndedAt, attempt.endedAt);
       }
-      if (this.gone) {
-        this.finish('aborted', 499, 'client_aborted');
-        return;
-      }
-      if (lastFailure) this.sendError(new RelayError(lastFailure.relayCode, lastFailure.message), 'failed');
+      if (result.kind === 'answer') this.deliver(result.attempt, result.end);
+      else if (result.kind === 'gone') this.finish('aborted', 499, 'client_aborted');
+      else if (result.kind === 'unavailable') this.sendUnavailable(route.model, result.retryAfterMs);
+      else this.sendError(new RelayError(result.failure.relayCode, result.failure.message), 'failed');
     } catch (err) {
       if (err instanceof RelayError) {
         this.sendError(err, err.status < 500 ? 'rejected' : 'failed');
@@ -107,12 +84,21 @@ export class ProxyCall implements ClientSink {
     }
   }
 
-  private deliver(end: Exclude<AttemptEnd, { kind: 'failed' }>): void {
+  private sendUnavailable(model: string, retryAfterMs: number): void {
+    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    const message = `Every upstream for \`${model}\` is unavailable right now (circuit open after repeated failures); retry in ${seconds} s`;
+    this.sendError(new RelayError('no_upstream_available', message, { retryAfterS: seconds }), 'failed');
+  }
+
+  private deliver(attempt: UpstreamAttempt, end: Exclude<AttemptEnd, { kind: 'failed' }>): void {
     if (end.kind === 'streamed') {
       const status = end.outcome === 'aborted' ? 499 : 200;
-      this.finish(end.outcome, status, end.errorCode, end.accountant.usage, end.accountant.text);
+      this.finish(end.outcome, status, end.failure?.errorCode, end.accountant.usage, end.accountant.text);
       return;
     }
+    this.record.upstream = attempt.info.upstream;
+    this.record.upstreamModel = attempt.info.upstreamModel;
+    this.record.firstByteAt = attempt.firstByteAt;
     const { status, headers, body } = end;
     const ok = status < 400;
     if (!this.gone) {
@@ -152,8 +138,18 @@ export class ProxyCall implements ClientSink {
   }
 
   // ClientSink: the stream's window onto the client response.
-  commit(upstreamHeaders: IncomingHttpHeaders): void {
-    this.record.status = 200;
+  commit(attempt: UpstreamAttempt, upstreamHeaders: IncomingHttpHeaders): boolean {
+    if (!this.race?.claim(attempt)) return false;
+    const record = this.record;
+    record.status = 200;
+    record.upstream = attempt.info.upstream;
+    record.upstreamModel = attempt.info.upstreamModel;
+    record.firstByteAt = attempt.firstByteAt;
+    // The stream that takes the client is committed on its first token (or its end, if it has none).
+    if (attempt.firstTokenAt > 0) {
+      record.firstTokenAt = attempt.firstTokenAt;
+      this.ctx.hub.firstToken(record, attempt.firstTokenAt - record.startedAt);
+    }
     const out = clientHeaders(
       this.record.id,
       this.record.upstream,
@@ -162,6 +158,7 @@ export class ProxyCall implements ClientSink {
     );
     out.push('cache-control', 'no-cache', 'x-accel-buffering', 'no');
     this.res.writeHead(200, out);
+    return true;
   }
   write(bytes: Buffer): boolean {
     return this.gone ? true : this.res.write(bytes);
@@ -184,8 +181,8 @@ export class ProxyCall implements ClientSink {
     if (this.finished || this.gone) return;
     this.gone = true;
     this.ctx.hub.aborted(this.record);
-    // The attempt's end (aborted) finishes the request; with none running, finish now.
-    if (this.current) this.current.abort(clientAborted());
+    // The race ends (gone) once its attempts are cancelled; the request finishes then.
+    this.race?.cancel(clientAborted());
   }
 
   /**

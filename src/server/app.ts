@@ -10,7 +10,9 @@ import type { Config } from '../config/schema.js';
 import { RelayError } from '../errors.js';
 import { EventHub } from '../events/hub.js';
 import type { Endpoint, RequestRecord } from '../events/types.js';
+import { HealthRegistry } from '../upstream/health.js';
 import { ModelCatalog } from '../upstream/model-catalog.js';
+import { RetryBudget } from '../upstream/retry-budget.js';
 import { ModelRouter } from '../upstream/router.js';
 import { closeUpstreams, createUpstream, destroyUpstreams, type Upstream } from '../upstream/upstream.js';
 import { VERSION } from '../version.js';
@@ -57,7 +59,9 @@ export function createApp(options: AppOptions): App {
   const hub = options.hub ?? new EventHub();
   hub.onSubscriberError = (err, event) => logger.error({ err, event }, 'event subscriber failed');
   const upstreams = config.upstreams.map(createUpstream);
-  const router = new ModelRouter(upstreams);
+  const router = new ModelRouter(upstreams, config.routes);
+  const health = new HealthRegistry(upstreams, config.breaker, hub);
+  health.startActiveChecks(new Map(config.upstreams.map((u) => [u.name, u.health_check])));
   const catalog = new ModelCatalog(router, upstreams);
   const routes = new Map<string, RouteHandler>();
   let shuttingDown = false;
@@ -67,6 +71,12 @@ export function createApp(options: AppOptions): App {
   const endpointCtx: ModelEndpointContext = {
     hub,
     router,
+    health,
+    budget: new RetryBudget(config.retry.budget_ratio, config.retry.budget_min_per_second, () =>
+      performance.now(),
+    ),
+    retry: config.retry,
+    hedging: config.hedging,
     maxEventBytes: config.stream.max_event_bytes,
     maxResponseBytes: 64 * 1024 * 1024,
     bodyLimitBytes: config.server.body_limit,
@@ -75,7 +85,7 @@ export function createApp(options: AppOptions): App {
       logger.error({ err, request_id: record.id }, 'internal error while relaying'),
   };
 
-  const ready = (): boolean => !shuttingDown && upstreams.length > 0;
+  const ready = (): boolean => !shuttingDown && health.anyUsable();
   const route = (method: string, path: string, handler: RouteHandler): void => {
     routes.set(`${method} ${path}`, handler);
   };
@@ -166,6 +176,8 @@ export function createApp(options: AppOptions): App {
         server.once('error', reject);
         server.listen(port ?? listen.port, host ?? listen.host, () => {
           server.off('error', reject);
+          // Subscribers are all attached by now: tell them each upstream's starting health.
+          health.announce();
           resolve(server.address() as AddressInfo);
         });
       });
@@ -173,6 +185,7 @@ export function createApp(options: AppOptions): App {
     async shutdown(timeoutMs = config.server.shutdown_timeout_ms) {
       if (shuttingDown) return;
       shuttingDown = true;
+      health.stop();
       const started = performance.now();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

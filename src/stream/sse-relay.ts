@@ -11,8 +11,11 @@ export interface SseRelayOptions {
   readonly maxEventBytes: number;
   /** Drop the usage-only chunk: Sheepdog asked for usage, the client did not. */
   readonly dropUsageOnly: boolean;
-  /** Sends the client its status line and headers; called once, before the first write. */
-  readonly commit: () => void;
+  /**
+   * Claims the client and sends it the status line and headers; called once,
+   * before the first write. False when another attempt already holds the client.
+   */
+  readonly commit: () => boolean;
   /** Writes to the client; false means its buffer is full (pause the upstream). */
   readonly write: (bytes: Buffer) => boolean;
   readonly onFirstToken: () => void;
@@ -33,6 +36,8 @@ export class SseRelay {
   sawFirstToken = false;
   /** The upstream sent an error event before anything reached the client. */
   failedBeforeCommit = false;
+  /** Another attempt claimed the client first: this stream must stop. */
+  lost = false;
 
   constructor(options: SseRelayOptions) {
     this.options = options;
@@ -68,12 +73,7 @@ export class SseRelay {
     if (this.options.accountant.streamError) return 'error_event';
     if (!this.options.accountant.sawDone) return 'cut';
     if (!this.committed) this.commitNow();
-    return 'done';
-  }
-
-  /** Sends whatever is held (used when ending a stream that never produced a token). */
-  flushHeld(): void {
-    if (!this.committed) this.commitNow();
+    return this.lost ? 'cut' : 'done';
   }
 
   private takeDrained(): boolean {
@@ -95,6 +95,7 @@ export class SseRelay {
   private keep(event: SseEvent, kind: EventKind): boolean {
     if (kind === 'usage_only' && this.options.dropUsageOnly) return false;
     if (this.committed) return true;
+    if (this.lost) return false;
     if (kind === 'error') {
       this.failedBeforeCommit = true;
       return false;
@@ -113,8 +114,13 @@ export class SseRelay {
   }
 
   private commitNow(): void {
+    if (this.lost) return;
+    if (!this.options.commit()) {
+      this.lost = true;
+      this.held = [];
+      return;
+    }
     this.committed = true;
-    this.options.commit();
     const held = this.held;
     this.held = [];
     this.heldBytes = 0;

@@ -96,6 +96,17 @@ export const firstTokenTimeout = (upstream: string, ms: number): UpstreamFailure
     `Upstream ${upstream} sent no token within ${ms} ms`,
   );
 
+export const firstByteTimeout = (upstream: string, ms: number): UpstreamFailure =>
+  new UpstreamFailure(
+    'timeout',
+    'first_byte_timeout',
+    'upstream_timeout',
+    `Upstream ${upstream} sent no answer within ${ms} ms`,
+  );
+
+export const hedgeLost = (): UpstreamFailure =>
+  new UpstreamFailure('aborted', 'hedge_lost', 'internal_error', 'another attempt answered first');
+
 export const totalTimeout = (upstream: string, ms: number): UpstreamFailure =>
   new UpstreamFailure(
     'timeout',

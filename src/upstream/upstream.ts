@@ -12,6 +12,10 @@ export interface Upstream {
   readonly basePath: string;
   /** Models it serves; null means any. */
   readonly models: ReadonlySet<string> | null;
+  /** This upstream's own names for client model names. */
+  readonly aliases: Readonly<Record<string, string>>;
+  /** Share of traffic under the weighted strategy. */
+  readonly weight: number;
   readonly timeouts: Timeouts;
   readonly pool: Pool;
   /**
@@ -41,6 +45,8 @@ export function createUpstream(config: UpstreamConfig): Upstream {
     origin: url.origin,
     basePath: url.pathname.replace(/\/+$/, ''),
     models: config.models ? new Set(config.models) : null,
+    aliases: config.aliases,
+    weight: config.weight,
     timeouts,
     headers,
     getHeaders: ['accept', 'application/json', ...common],
