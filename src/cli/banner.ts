@@ -1,12 +1,20 @@
 // The start-up banner: where to point a client, and what to do next.
 
 import type { AddressInfo } from 'node:net';
-import type { RunningRelay } from '../relay.js';
 import { VERSION } from '../version.js';
 
-export function banner(relay: RunningRelay, source: string): string {
+/** What the banner shows: a RunningRelay, or the primary's view of its workers. */
+export interface BannerRelay {
+  readonly address: AddressInfo;
+  readonly simulator: { readonly url: string } | undefined;
+  readonly app: { readonly upstreams: ReadonlyArray<{ name: string; origin: string; basePath: string }> };
+  readonly metrics: unknown;
+}
+
+export function banner(relay: BannerRelay, source: string, workers = 1): string {
   const url = baseUrl(relay.address);
-  const lines = [`Sheepdog ${VERSION} relaying on ${url}/v1 (config: ${source})`];
+  const processes = workers > 1 ? `, ${workers} worker processes` : '';
+  const lines = [`Sheepdog ${VERSION} relaying on ${url}/v1 (config: ${source}${processes})`];
   if (relay.simulator) {
     lines.push(
       '',
@@ -28,7 +36,9 @@ export function banner(relay: RunningRelay, source: string): string {
       `Upstreams: ${relay.app.upstreams.map((u) => `${u.name} (${u.origin}${u.basePath})`).join(', ')}`,
     );
   }
-  lines.push(`Health: ${url}/healthz   Ready: ${url}/readyz`);
+  lines.push(
+    `Health: ${url}/healthz   Ready: ${url}/readyz${relay.metrics === undefined ? '' : `   Metrics: ${url}/metrics`}`,
+  );
   return lines.join('\n');
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `sheepdog` command line. It owns the process: config, signals, exit codes.
 
+import cluster from 'node:cluster';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfigFile, resolveConfig } from '../config/load.js';
 import { createLogger, flushLogger } from '../logging/logger.js';
@@ -8,6 +9,7 @@ import { startRelay } from '../relay.js';
 import { VERSION } from '../version.js';
 import { banner } from './banner.js';
 import { runSimulator } from './simulate.js';
+import { runPrimary, runWorker } from './workers.js';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -24,6 +26,13 @@ const program = new Command()
   .version(VERSION)
   .showHelpAfterError();
 
+function parseWorkers(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256)
+    throw new InvalidArgumentError('expected a number of workers 1-256');
+  return n;
+}
+
 program
   .command('start')
   .description(
@@ -37,12 +46,23 @@ program
       .env('PORT')
       .argParser(parsePort),
   )
-  .action(async (opts: { config?: string; port?: number }) => {
+  .addOption(
+    new Option(
+      '-w, --workers <n>',
+      'worker processes sharing the port, to use every core (overrides server.workers)',
+    )
+      .env('SHEEPDOG_WORKERS')
+      .argParser(parseWorkers),
+  )
+  .action(async (opts: { config?: string; port?: number; workers?: number }) => {
     const resolved = await resolveConfig({
       ...(opts.config ? { configPath: opts.config } : {}),
       ...(opts.port !== undefined ? { port: opts.port } : {}),
     });
+    if (opts.workers !== undefined) resolved.config.server.workers = opts.workers;
     const logger = createLogger(resolved.config.log.level);
+    if (cluster.isWorker) return runWorker(resolved, logger);
+    if (resolved.config.server.workers > 1) return runPrimary(resolved, logger);
     const relay = await startRelay(resolved, logger);
     process.stderr.write(`${banner(relay, resolved.source)}\n`);
     logger.info({ address: relay.address, source: resolved.source }, 'sheepdog started');

@@ -2,6 +2,7 @@
 // write; `Config` is the validated, defaults-filled result the relay runs on.
 
 import { z } from 'zod';
+import { metricsSchema, pricingSchema } from './metrics-schema.js';
 import {
   breakerSchema,
   healthCheckSchema,
@@ -67,8 +68,10 @@ export const configSchema = z.strictObject({
       body_limit: byteSize.default(8 * 1024 * 1024),
       /** On SIGTERM/SIGINT, how long in-flight requests and streams may run before the process exits. */
       shutdown_timeout_ms: z.number().int().nonnegative().default(30_000),
+      /** Worker processes (node:cluster) sharing the port; `sheepdog start --workers N` overrides it. */
+      workers: z.number().int().min(1).max(256).default(1),
     })
-    .default({ body_limit: 8 * 1024 * 1024, shutdown_timeout_ms: 30_000 }),
+    .default({ body_limit: 8 * 1024 * 1024, shutdown_timeout_ms: 30_000, workers: 1 }),
   stream: z
     .strictObject({
       /** Largest single SSE event accepted from an upstream; a bigger one fails the stream. */
@@ -81,6 +84,8 @@ export const configSchema = z.strictObject({
   retry: retrySchema.default(retrySchema.parse({})),
   breaker: breakerSchema.default(breakerSchema.parse({})),
   hedging: hedgingSchema.default(hedgingSchema.parse({})),
+  metrics: metricsSchema.default(metricsSchema.parse({})),
+  pricing: pricingSchema.default(pricingSchema.parse({})),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -8,6 +8,7 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import type { FinishInfo, RelayObserver, RequestRecord } from '../../src/events/types.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { requestLogger } from '../../src/logging/request-log.js';
+import { attachMetrics, createMetrics, type Metrics } from '../../src/metrics/index.js';
 import { type App, createApp } from '../../src/server/app.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/index.js';
 
@@ -19,20 +20,31 @@ export interface TestRelay {
   logs: string[];
   finished: Array<{ record: RequestRecord; info: FinishInfo }>;
   client(options?: Partial<ConstructorParameters<typeof OpenAI>[0]>): OpenAI;
+  /** Prometheus metrics, when started with `{ metrics: true }` (and `metrics.enabled` is not false). */
+  metrics: Metrics | undefined;
   /** Resolves with the next `n` finished requests (counting from now). */
   nextFinished(n?: number): Promise<Array<{ record: RequestRecord; info: FinishInfo }>>;
   close(): Promise<void>;
+}
+
+export interface TestRelayOptions {
+  /** Wire Prometheus metrics as the real relay does (registry, subscribers, GET /metrics). */
+  metrics?: boolean;
 }
 
 /** Starts a relay on 127.0.0.1:0 with `config` (upstream URLs already filled in). */
 export async function startTestRelay(
   config: ConfigInput,
   observers: RelayObserver[] = [],
+  options: TestRelayOptions = {},
 ): Promise<TestRelay> {
   const logs: string[] = [];
   const logger = createLogger('trace', { write: (line: string) => logs.push(line) });
-  const app = createApp({ config: parseConfig(config, 'test'), logger });
+  const parsed = parseConfig(config, 'test');
+  const app = createApp({ config: parsed, logger });
   app.hub.subscribe(requestLogger(logger));
+  const metrics = options.metrics ? createMetrics(parsed) : undefined;
+  if (metrics) attachMetrics(app, metrics, logger);
   const finished: TestRelay['finished'] = [];
   const waiters: Array<{ count: number; resolve: () => void }> = [];
   app.hub.subscribe({
@@ -55,6 +67,7 @@ export async function startTestRelay(
     baseURL: `${url}/v1`,
     logs,
     finished,
+    metrics,
     client: (options = {}) =>
       new OpenAI({ baseURL: `${url}/v1`, apiKey: 'dummy-key', maxRetries: 0, ...options }),
     nextFinished(n = 1) {
@@ -73,13 +86,18 @@ export async function startTestRelay(
 export async function relayWithSimulator(
   simOptions: SimulatorOptions = {},
   config: Omit<ConfigInput, 'upstreams'> & { upstream?: Record<string, unknown> } = {},
+  options: TestRelayOptions = {},
 ): Promise<{ sim: Simulator; relay: TestRelay; close(): Promise<void> }> {
   const sim = await startSimulator(simOptions);
   const { upstream, ...rest } = config;
-  const relay = await startTestRelay({
-    ...rest,
-    upstreams: [{ name: 'sim', base_url: sim.url, ...upstream }],
-  } as ConfigInput);
+  const relay = await startTestRelay(
+    {
+      ...rest,
+      upstreams: [{ name: 'sim', base_url: sim.url, ...upstream }],
+    } as ConfigInput,
+    [],
+    options,
+  );
   return {
     sim,
     relay,

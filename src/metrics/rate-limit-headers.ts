@@ -1,0 +1,155 @@
+// Reading an upstream's rate-limit headers: OpenAI's six
+// (`x-ratelimit-{limit,remaining,reset}-{requests,tokens}`, resets as durations
+// like `6m0s`, `1.5s`, `20ms`) and the plain `x-ratelimit-limit`,
+// `-remaining`, `-reset` some relays send, which count as requests; and the
+// gauge family each reading goes to.
+
+import type { IncomingHttpHeaders } from 'node:http';
+
+export interface RateLimitReading {
+  remainingRequests: number | undefined;
+  remainingTokens: number | undefined;
+  limitRequests: number | undefined;
+  limitTokens: number | undefined;
+  /** Milliseconds until the window resets, as of the response. */
+  resetRequestsMs: number | undefined;
+  resetTokensMs: number | undefined;
+}
+
+/** Which gauge family each reading goes to (the recorder keeps one child per entry, in this order). */
+export const RATE_LIMIT_SERIES: ReadonlyArray<{
+  field: keyof RateLimitReading;
+  family: string;
+  /** In the seed profile `rate_limit_remaining` has no `limit` label: tokens go to their own family. */
+  seedFamily: string;
+  limit: string;
+  isReset: boolean;
+}> = [
+  {
+    field: 'remainingRequests',
+    family: 'rateLimitRemaining',
+    seedFamily: 'rateLimitRemaining',
+    limit: 'requests',
+    isReset: false,
+  },
+  {
+    field: 'remainingTokens',
+    family: 'rateLimitRemaining',
+    seedFamily: 'rateLimitRemainingTokens',
+    limit: 'tokens',
+    isReset: false,
+  },
+  {
+    field: 'limitRequests',
+    family: 'rateLimitLimit',
+    seedFamily: 'rateLimitLimit',
+    limit: 'requests',
+    isReset: false,
+  },
+  {
+    field: 'limitTokens',
+    family: 'rateLimitLimit',
+    seedFamily: 'rateLimitLimit',
+    limit: 'tokens',
+    isReset: false,
+  },
+  {
+    field: 'resetRequestsMs',
+    family: 'rateLimitReset',
+    seedFamily: 'rateLimitReset',
+    limit: 'requests',
+    isReset: true,
+  },
+  {
+    field: 'resetTokensMs',
+    family: 'rateLimitReset',
+    seedFamily: 'rateLimitReset',
+    limit: 'tokens',
+    isReset: true,
+  },
+];
+
+const UNIT_MS: Readonly<Record<string, number>> = { h: 3_600_000, m: 60_000, s: 1_000 };
+const SUBSECOND_MS: Readonly<Record<string, number>> = { m: 1, u: 0.001, µ: 0.001, μ: 0.001, n: 1e-6 };
+
+/**
+ * Parses a duration in OpenAI's (Go's) style, `6m0s`, `1.5s`, `20ms`, `1h2m`; a
+ * bare number is seconds, or Unix seconds when it is a timestamp (> 1e9).
+ * Returns milliseconds from now, or undefined when it is not a duration.
+ * Hand-written (no regex): it runs on every upstream response.
+ */
+export function parseResetMs(value: string, nowMs: number = Date.now()): number | undefined {
+  const text = value.trim();
+  const n = text.length;
+  if (n === 0 || n > 40) return undefined;
+  let total = 0;
+  let i = 0;
+  let units = 0;
+  while (i < n) {
+    const start = i;
+    let dot = false;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c >= 48 && c <= 57) i++;
+      else if (c === 46 && !dot) {
+        dot = true;
+        i++;
+      } else break;
+    }
+    if (i === start) return undefined;
+    const amount = Number(text.slice(start, i));
+    if (Number.isNaN(amount)) return undefined;
+    if (i === n) {
+      if (units > 0) return undefined; // "1s2": a number without its unit
+      return amount > 1e9 ? Math.max(0, amount * 1000 - nowMs) : amount * 1000;
+    }
+    const unit = text[i];
+    // `ms`, `us`, `µs`, `ns` are two letters; `m` alone is minutes.
+    const length = unit !== 's' && text.startsWith('s', i + 1) ? 2 : 1;
+    const factor = length === 2 ? SUBSECOND_MS[unit!] : UNIT_MS[unit!];
+    if (factor === undefined) return undefined;
+    i += length;
+    total += amount * factor;
+    units++;
+  }
+  return total;
+}
+
+function count(value: string | string[] | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const text = Array.isArray(value) ? value[0] : value;
+  if (text === undefined || text.length === 0) return undefined;
+  const n = Number(text);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+function reset(value: string | string[] | undefined, nowMs: number): number | undefined {
+  if (value === undefined) return undefined;
+  const text = Array.isArray(value) ? value[0] : value;
+  return text === undefined ? undefined : parseResetMs(text, nowMs);
+}
+
+/** The rate-limit state the headers describe; undefined when they carry none (the common case is cheap). */
+export function readRateLimitHeaders(
+  headers: IncomingHttpHeaders,
+  nowMs: number = Date.now(),
+): RateLimitReading | undefined {
+  const remainingRequests =
+    count(headers['x-ratelimit-remaining-requests']) ?? count(headers['x-ratelimit-remaining']);
+  const remainingTokens = count(headers['x-ratelimit-remaining-tokens']);
+  const limitRequests = count(headers['x-ratelimit-limit-requests']) ?? count(headers['x-ratelimit-limit']);
+  const limitTokens = count(headers['x-ratelimit-limit-tokens']);
+  const resetRequestsMs =
+    reset(headers['x-ratelimit-reset-requests'], nowMs) ?? reset(headers['x-ratelimit-reset'], nowMs);
+  const resetTokensMs = reset(headers['x-ratelimit-reset-tokens'], nowMs);
+  if (
+    remainingRequests === undefined &&
+    remainingTokens === undefined &&
+    limitRequests === undefined &&
+    limitTokens === undefined &&
+    resetRequestsMs === undefined &&
+    resetTokensMs === undefined
+  )
+    return undefined;
+  return { remainingRequests, remainingTokens, limitRequests, limitTokens, resetRequestsMs, resetTokensMs };
+}
