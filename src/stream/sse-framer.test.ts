@@ -16,9 +16,19 @@ describe('SseFramer', () => {
   });
 
   it('joins an event split across chunks, even inside the terminator', () => {
-    const events = frame(['data: {"a"', ':1}\n', '\ndata: x\r', '\n\r', '\n']);
-    expect(events.map((e) => e.data)).toEqual(['{"a":1}', 'x']);
+    const events = frame(['data: {"a"', ':1}\n', '\ndata: x\r', '\n\r\n', 'data: y\r', '\r']);
+    expect(events.map((e) => e.data)).toEqual(['{"a":1}', 'x', 'y']);
     expect(events[1]?.raw.toString()).toBe('data: x\r\n\r\n');
+  });
+
+  it('ends an event on a CR blank line at once, keeping a following LF for the next event', () => {
+    const framer = new SseFramer(1024);
+    const events: SseEvent[] = [];
+    framer.push(Buffer.from('data: a\r\r'), (e) => events.push(e));
+    expect(events.map((e) => e.data)).toEqual(['a']);
+    framer.push(Buffer.from('\ndata: b\n\n'), (e) => events.push(e));
+    expect(events.map((e) => e.data)).toEqual(['a', 'b']);
+    expect(Buffer.concat(events.map((e) => e.raw)).toString()).toBe('data: a\r\r\ndata: b\n\n');
   });
 
   it('accepts CRLF, CR and LF line endings', () => {

@@ -35,6 +35,13 @@ export class SseFramer {
     return this.pending?.length ?? 0;
   }
 
+  /** Takes the bytes of an unfinished event (at the end of a stream: a stray line break, or a cut event). */
+  flush(): Buffer | undefined {
+    const pending = this.pending;
+    this.pending = undefined;
+    return pending;
+  }
+
   /**
    * Feeds a chunk; calls `onEvent` for each event it completes, in order.
    * Throws SseEventTooLargeError when an unfinished event outgrows the limit.
@@ -84,7 +91,9 @@ export function findEventEnd(buf: Buffer, from: number): number {
     const next = buf[lineEnd];
     if (next === LF) return lineEnd + 1;
     if (next === CR) {
-      if (lineEnd + 1 >= n) return -1;
+      // A CR blank line ends the event now; if an LF follows in the next chunk it
+      // is an empty line of the next event, which carries no field.
+      if (lineEnd + 1 >= n) return lineEnd + 1;
       return buf[lineEnd + 1] === LF ? lineEnd + 2 : lineEnd + 1;
     }
     i = lineEnd;

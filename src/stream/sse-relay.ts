@@ -70,6 +70,9 @@ export class SseRelay {
 
   /** The upstream body ended cleanly (no transport error). */
   end(): SseEnd {
+    // A stray line break held back (a CRLF split after its CR) still belongs to the client.
+    const rest = this.framer.flush();
+    if (rest && this.committed && /^[\r\n]+$/.test(rest.toString('latin1'))) this.options.write(rest);
     if (this.options.accountant.streamError) return 'error_event';
     if (!this.options.accountant.sawDone) return 'cut';
     if (!this.committed) this.commitNow();
