@@ -1,5 +1,22 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Tests that measure timing or push load (failover under a latency incident,
+ * strategy distributions, end-to-end alerting with real Prometheus and
+ * Alertmanager, thousands of accounted requests, worker processes). On a
+ * 2-core machine they run one file at a time, after the others, so no test's
+ * timing depends on what another file is doing.
+ */
+export const SERIAL = [
+  'test/resilience-incident.test.ts',
+  'test/resilience.test.ts',
+  'test/routing.test.ts',
+  'test/metrics-accounting.test.ts',
+  'test/metrics-cluster.test.ts',
+  'test/ops-alerting.test.ts',
+  'test/ops-grafana-prometheus.test.ts',
+];
+
 // Two tiers (see docs/architecture.md): fast unit tests beside the code, and
 // integration tests over real loopback sockets with the upstream simulator.
 export default defineConfig({
@@ -16,8 +33,18 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          exclude: SERIAL,
           environment: 'node',
           testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'serial',
+          include: SERIAL,
+          environment: 'node',
+          testTimeout: 180_000,
           hookTimeout: 60_000,
         },
       },

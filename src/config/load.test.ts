@@ -30,7 +30,7 @@ upstreams:
     models: [gpt-4.1, claude-sonnet-4.5, gemini-2.5-flash, deepseek-v3.2]
 `);
     const config = await loadConfigFile(path, { HOLYSHEEP_API_KEY: 'sk-1' });
-    expect(config.upstreams[0]).toMatchObject({ name: 'holysheep', api_key: 'sk-1', max_connections: 256 });
+    expect(config.upstreams[0]).toMatchObject({ name: 'holysheep', api_key: 'sk-1', max_connections: 2_048 });
     expect(config.server.body_limit).toBe(8 * 1024 * 1024);
   });
 

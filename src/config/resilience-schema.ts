@@ -45,7 +45,14 @@ export const breakerSchema = z.strictObject({
    * recent p95 for that model, at least `min_slow_ms`.
    */
   slow_ms: z.union([z.literal('auto'), z.number().int().positive()]).default('auto'),
-  min_slow_ms: z.number().int().positive().default(250),
+  min_slow_ms: z.number().int().positive().default(1_000),
+  /**
+   * When no other upstream could take the request, an attempt counts as slow
+   * only past this (and the slow threshold): one provider that is briefly slow
+   * keeps serving, one that is 12 s late gets its circuit opened and clients
+   * get fast, clear errors.
+   */
+  lone_slow_ms: z.number().int().positive().default(5_000),
   /** The slow threshold until enough samples exist for `auto`. */
   initial_slow_ms: z.number().int().positive().default(2_500),
 });

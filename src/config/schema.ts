@@ -41,8 +41,8 @@ export const upstreamSchema = z.strictObject({
   models: z.array(z.string().min(1)).optional(),
   /** Extra headers sent upstream with every request (e.g. an OpenRouter `HTTP-Referer`). */
   headers: z.record(z.string(), z.string()).default({}),
-  /** Most connections kept open to this upstream. */
-  max_connections: z.number().int().positive().default(256),
+  /** Most connections open to this upstream at once: every open stream holds one. */
+  max_connections: z.number().int().positive().default(2_048),
   timeouts: timeoutsSchema.default({}),
   /** This upstream's own name for a model the client asks for, e.g. `{ gpt-4.1: openai/gpt-4.1 }`. */
   aliases: z.record(z.string(), z.string().min(1)).default({}),

@@ -29,7 +29,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       level,
       base: { service: 'sheepdog' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      // Epoch milliseconds (pino's default): an ISO string costs ~4 us a line.
     },
     dest,
   );

@@ -63,6 +63,8 @@ export interface AttemptOptions {
   readonly onFirstSignal: (attempt: UpstreamAttempt, latencyMs: number) => void;
   /** Upstream response headers arrived (rate-limit headers live here). */
   readonly onHeaders: (attempt: UpstreamAttempt, status: number, headers: IncomingHttpHeaders) => void;
+  /** The request left on a connection: the upstream's own time starts now. */
+  readonly onSent: (attempt: UpstreamAttempt) => void;
 }
 
 export class UpstreamAttempt {
@@ -70,6 +72,8 @@ export class UpstreamAttempt {
   readonly info: AttemptInfo;
   readonly candidate: Candidate;
   readonly startedAt = performance.now();
+  /** `performance.now()` when the request left on a connection (0 while waiting in the pool). */
+  sentAt = 0;
   /** Time spent relaying stream chunks, ms (part of the relay's own overhead). */
   relayMs = 0;
   endedAt = 0;
@@ -117,6 +121,10 @@ export class UpstreamAttempt {
         idleTimeoutMs: t.idle_ms,
       },
       {
+        onSent: () => {
+          this.sentAt = performance.now();
+          options.onSent(this);
+        },
         onHeaders: (s, h) => this.onHeaders(s, h),
         onData: (chunk) => this.onData(chunk),
         onEnd: () => this.onEnd(),
@@ -142,7 +150,8 @@ export class UpstreamAttempt {
     const now = performance.now();
     const t = this.candidate.timeouts;
     this.arm(t.total_ms - (now - this.startedAt), () => totalTimeout(this.info.upstream, t.total_ms));
-    this.o.onFirstSignal(this, now - this.startedAt);
+    // The upstream's latency: from sending, not from waiting for a pooled connection.
+    this.o.onFirstSignal(this, now - (this.sentAt || this.startedAt));
   }
 
   private onHeaders(status: number, headers: IncomingHttpHeaders): void {

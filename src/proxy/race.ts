@@ -140,10 +140,10 @@ export class AttemptRace {
       client: this.client,
       onHeaders: (a, status, headers) => this.ctx.hub.upstreamHeaders(record, a.info, status, headers),
       onFirstSignal: (a, latencyMs) => this.onFirstSignal(a, latencyMs),
+      onSent: (a) => this.armSlowTimer(a),
     });
     this.running.add(attempt);
     this.attempts.push(attempt);
-    this.armSlowTimer(attempt);
     attempt.done.then((end) => this.onEnd(attempt, end));
     return true;
   }
@@ -168,8 +168,16 @@ export class AttemptRace {
    */
   private armSlowTimer(attempt: UpstreamAttempt): void {
     const { upstream } = attempt.candidate;
-    const threshold = this.ctx.health.slowThresholdMs(upstream, this.route.model, this.record.stream);
-    const hedgeAt = this.ctx.hedging.delay_ms ?? threshold;
+    const model = this.route.model;
+    const health = this.ctx.health;
+    const usual = health.slowThresholdMs(upstream, model, this.record.stream);
+    // With no other upstream to go to, a brief slowdown must not refuse every
+    // request: the lone upstream counts as slow only when it is far off its pace.
+    const alone = !this.route.candidates.some(
+      (c) => c.upstream !== upstream && health.available(c.upstream, model),
+    );
+    const threshold = alone ? Math.max(usual, health.loneSlowMs) : usual;
+    const hedgeAt = this.ctx.hedging.delay_ms ?? usual;
     this.setSlowTimer(attempt, Math.min(hedgeAt, threshold), threshold, hedgeAt);
     this.unwatch.set(
       attempt,
@@ -193,7 +201,7 @@ export class AttemptRace {
     if (attempt.signalled || !this.running.has(attempt) || this.settled) return;
     const { upstream } = attempt.candidate;
     const model = this.route.model;
-    const elapsed = performance.now() - attempt.startedAt;
+    const elapsed = performance.now() - (attempt.sentAt || attempt.startedAt);
     const slow = elapsed >= threshold - 1;
     if (slow && this.ctx.health.warm(upstream, model, this.record.stream)) this.report(attempt, 'failure');
     const breakerOpened = threshold === Infinity;

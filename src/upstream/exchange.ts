@@ -6,6 +6,8 @@ import type { Dispatcher } from 'undici';
 import type { Upstream } from './upstream.js';
 
 export interface ExchangeEvents {
+  /** undici gave the request a connection and is sending it (waiting in the pool is over). */
+  onSent(): void;
   onHeaders(status: number, headers: IncomingHttpHeaders): void;
   onData(chunk: Buffer): void;
   onEnd(): void;
@@ -48,7 +50,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    if (this.abortReason) controller.abort(this.abortReason);
+    if (this.abortReason) {
+      controller.abort(this.abortReason);
+      return;
+    }
+    this.events.onSent();
   }
 
   onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {

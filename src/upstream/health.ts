@@ -190,6 +190,11 @@ export class HealthRegistry {
     this.model(upstream, model).coolDownUntil = this.now() + ms;
   }
 
+  /** The slow threshold when no other upstream could take the request, ms. */
+  get loneSlowMs(): number {
+    return this.config.lone_slow_ms;
+  }
+
   /** The slow threshold for this upstream, model and kind of request, ms (the hedge delay too). */
   slowThresholdMs(upstream: Upstream, model: string, stream: boolean): number {
     if (this.config.slow_ms !== 'auto') return this.config.slow_ms;
