@@ -5,6 +5,7 @@ import cluster from 'node:cluster';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfigFile, resolveConfig } from '../config/load.js';
 import { createLogger, flushLogger } from '../logging/logger.js';
+import { registerOpsCommand } from '../ops/cli.js';
 import { startRelay } from '../relay.js';
 import { VERSION } from '../version.js';
 import { banner } from './banner.js';
@@ -120,6 +121,8 @@ program
       lines.push(`  upstream ${u.name}: ${u.base_url} (${u.models ? u.models.join(', ') : 'any model'})`);
     process.stdout.write(`${lines.join('\n')}\n`);
   });
+
+registerOpsCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {

@@ -4,10 +4,10 @@
 // temporary directory removed afterwards.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export interface ToolProcess {
   url: string;
@@ -34,7 +34,10 @@ async function startTool(
   files: Record<string, string>,
 ): Promise<ToolProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'sheepdog-ops-'));
-  for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
+  for (const [name, content] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, name)), { recursive: true });
+    await writeFile(join(dir, name), content);
+  }
   const port = await freePort();
   const child: ChildProcess = spawn(command, args(dir, port), { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -115,7 +118,9 @@ export async function alerts(
 ): Promise<Array<{ labels: Record<string, string>; state: string; annotations: Record<string, string> }>> {
   const res = await fetch(`${prometheusUrl}/api/v1/alerts`);
   const body = (await res.json()) as {
-    data: { alerts: Array<{ labels: Record<string, string>; state: string; annotations: Record<string, string> }> };
+    data: {
+      alerts: Array<{ labels: Record<string, string>; state: string; annotations: Record<string, string> }>;
+    };
   };
   return body.data.alerts;
 }
