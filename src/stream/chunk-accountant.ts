@@ -2,6 +2,7 @@
 // carries the first token, the usage, the finish, or an error.
 
 import type { Endpoint, Usage } from '../events/types.js';
+import { plainChunkContent } from './plain-chunk.js';
 import { TextTally } from './token-estimate.js';
 import { normalizeUsage } from './usage.js';
 
@@ -46,6 +47,14 @@ export class ChunkAccountant {
     if (data === '[DONE]') {
       this.sawDone = true;
       return 'done';
+    }
+    // Most events are plain content chunks: read those without parsing the whole chunk.
+    if (type === undefined && this.endpoint === 'chat/completions') {
+      const content = plainChunkContent(data);
+      if (content !== undefined) {
+        if (content.length > 0) this.text.add(content);
+        return content.length > 0 ? 'content' : 'meta';
+      }
     }
     let chunk: Chunk;
     try {

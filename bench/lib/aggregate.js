@@ -1,0 +1,177 @@
+// From raw runs to the figures of the report: medians and spreads over the
+// repetitions, latency added over `direct` and ratios to `bare`, each paired
+// by repetition (runs of one repetition ran side by side), and the bars.
+
+/** @param {number[]} xs */
+export function median(xs) {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return Number.NaN;
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2
+    ? /** @type {number} */ (v[mid])
+    : /** @type {number} */ (v[mid - 1] + /** @type {number} */ (v[mid])) / 2;
+}
+
+/** Median with the min and max: the spread over repetitions. @param {number[]} xs */
+function stat(xs) {
+  const v = xs.filter((x) => Number.isFinite(x));
+  return {
+    median: median(v),
+    min: v.length ? Math.min(...v) : Number.NaN,
+    max: v.length ? Math.max(...v) : Number.NaN,
+    n: v.length,
+  };
+}
+
+/**
+ * Pairs each run with the same repetition of another target and applies `f`.
+ * @param {any[]} runs @param {any[]} others @param {(a: any, b: any) => number} f
+ */
+function paired(runs, others, f) {
+  /** @type {number[]} */
+  const out = [];
+  for (const r of runs) {
+    const o = others.find((x) => x.rep === r.rep);
+    if (o) out.push(f(r, o));
+  }
+  return stat(out);
+}
+
+/**
+ * @param {any[]} runs raw rows from measure()
+ * @param {string[]} scenarioIds in order
+ * @param {string[]} targetNames in order
+ * @param {Set<string>} [streams] ids of the scenarios that stream
+ */
+export function summarize(runs, scenarioIds, targetNames, streams = new Set()) {
+  const rows = [];
+  for (const scenario of scenarioIds) {
+    const of = (/** @type {string} */ t) => runs.filter((r) => r.scenario === scenario && r.target === t);
+    const direct = of('direct');
+    const bare = of('bare');
+    const sheepdog = of('sheepdog');
+    for (const target of targetNames) {
+      const mine = of(target);
+      if (mine.length === 0) continue;
+      // Time to first byte only means something for streams (a JSON answer's first byte is nearly its last).
+      const hasTtfb = streams.has(scenario) && mine.some((r) => r.ttfbMs);
+      rows.push({
+        scenario,
+        target,
+        tool: mine[0].tool,
+        reps: mine.length,
+        rps: stat(mine.map((r) => r.rps)),
+        p50: stat(mine.map((r) => r.latencyMs.p50)),
+        p99: stat(mine.map((r) => r.latencyMs.p99)),
+        addedP50:
+          target === 'direct' ? undefined : paired(mine, direct, (a, b) => a.latencyMs.p50 - b.latencyMs.p50),
+        addedP99:
+          target === 'direct' ? undefined : paired(mine, direct, (a, b) => a.latencyMs.p99 - b.latencyMs.p99),
+        ttfbP50: hasTtfb ? stat(mine.map((r) => r.ttfbMs?.p50)) : undefined,
+        addedTtfbP50:
+          hasTtfb && target !== 'direct'
+            ? paired(mine, direct, (a, b) => a.ttfbMs.p50 - b.ttfbMs.p50)
+            : undefined,
+        addedTtfbP99:
+          hasTtfb && target !== 'direct'
+            ? paired(mine, direct, (a, b) => a.ttfbMs.p99 - b.ttfbMs.p99)
+            : undefined,
+        cpuSPer1k: stat(mine.map((r) => r.relayCpuSPer1k)),
+        relayUtil: stat(mine.map((r) => r.relayUtil)),
+        peakRssMb: stat(mine.map((r) => r.peakRssMb)),
+        errors: mine.reduce((a, r) => a + r.errorCount, 0),
+        otherLoad: stat(mine.map((r) => r.otherLoadOnRelayCore)),
+        requests: mine.reduce((a, r) => a + r.requests, 0),
+        rpsVsBare:
+          bare.length && target !== 'direct' ? paired(mine, bare, (a, b) => a.rps / b.rps) : undefined,
+        // A candidate build against the current one, repetition by repetition: what a change buys.
+        candidateVsSheepdog:
+          target === 'candidate' && sheepdog.length
+            ? {
+                rps: paired(mine, sheepdog, (a, b) => a.rps / b.rps - 1),
+                cpuPerRequest: paired(mine, sheepdog, (a, b) => a.relayCpuSPer1k / b.relayCpuSPer1k - 1),
+              }
+            : undefined,
+        cpuVsBare:
+          bare.length && target !== 'direct'
+            ? paired(mine, bare, (a, b) => b.relayCpuSPer1k / a.relayCpuSPer1k)
+            : undefined,
+      });
+    }
+  }
+  return rows;
+}
+
+/**
+ * The issue's bar, checked against this run.
+ * @param {any[]} summary rows from summarize()
+ * @param {any[]} memory rows from measureOpenStreams()
+ */
+export function checkBars(summary, memory) {
+  const row = (/** @type {string} */ s, /** @type {string} */ t) =>
+    summary.find((r) => r.scenario === s && r.target === t);
+  /** @type {Array<{ bar: string, target: string, value: string, pass: boolean | undefined, detail: string }>} */
+  const bars = [];
+  for (const [target, floor] of /** @type {const} */ ([
+    ['sheepdog', 0.85],
+    ['sheepdog-nometrics', 0.95],
+  ])) {
+    const json = row('json-max', target);
+    const sse = row('sse20-max', target);
+    if (!json?.rpsVsBare || !sse?.rpsVsBare) {
+      bars.push({
+        bar: `throughput ≥ ${floor * 100}% of bare`,
+        target,
+        value: 'pending',
+        pass: undefined,
+        detail: 'target not run',
+      });
+      continue;
+    }
+    const worst = Math.min(json.rpsVsBare.median, sse.rpsVsBare.median);
+    const cpuWorst = Math.min(json.cpuVsBare.median, sse.cpuVsBare.median);
+    bars.push({
+      bar: `throughput ≥ ${floor * 100}% of bare`,
+      target,
+      value: `${pct(worst)} req/s (${pct(cpuWorst)} per CPU-second)`,
+      pass: worst >= floor && cpuWorst >= floor,
+      detail: `JSON ${pct(json.rpsVsBare.median)} req/s, ${pct(json.cpuVsBare.median)} per CPU-s; SSE-20 ${pct(sse.rpsVsBare.median)} req/s, ${pct(sse.cpuVsBare.median)} per CPU-s`,
+    });
+  }
+  for (const [scenario, limitMs] of /** @type {const} */ ([
+    ['json-500', 1],
+    ['json-2000', 2],
+  ])) {
+    const r = row(scenario, 'sheepdog');
+    if (!r?.addedP99) continue;
+    bars.push({
+      bar: `added p99 at ${scenario.slice(5)} req/s < ${limitMs} ms`,
+      target: 'sheepdog',
+      value: `${ms(r.addedP99.median)} ms`,
+      pass: r.addedP99.median < limitMs,
+      detail: `spread ${ms(r.addedP99.min)} to ${ms(r.addedP99.max)} ms; added p50 ${ms(r.addedP50.median)} ms`,
+    });
+  }
+  const m = memory.find((x) => x.target === 'sheepdog');
+  if (m) {
+    bars.push({
+      bar: `${m.concurrency} open streams < 300 MB RSS`,
+      target: 'sheepdog',
+      value: `${m.peakMb.toFixed(0)} MB peak`,
+      pass: m.peakMb < 300 && m.openAtEnd >= m.concurrency * 0.99,
+      detail: `${m.openAtEnd} open at the end; ${m.perStreamKb?.toFixed(1)} KB per stream`,
+    });
+    const grew = m.growthMb > Math.max(5, 0.05 * m.settledMb);
+    bars.push({
+      bar: 'no RSS growth while streams grow (soak)',
+      target: 'sheepdog',
+      value: `${m.growthMb >= 0 ? '+' : ''}${m.growthMb.toFixed(1)} MB over ${m.holdS} s`,
+      pass: !grew,
+      detail: `each stream grew by ~${m.chunksPerStreamDuringHold} chunks; slope ${m.slopeMbPerMin.toFixed(1)} MB/min`,
+    });
+  }
+  return bars;
+}
+
+const pct = (/** @type {number} */ x) => `${(100 * x).toFixed(0)}%`;
+const ms = (/** @type {number} */ x) => x.toFixed(3);
