@@ -33,7 +33,11 @@ beforeAll(async () => {
           if (info.reason === 'hedge') hedges.push(info.number);
         },
         breakerStateChanged(upstream, model, state) {
-          if (model) breaker.push({ atMs: performance.now() - t0, upstream, state });
+          breaker.push({
+            atMs: performance.now() - t0,
+            upstream: model ? upstream : `${upstream}(transport)`,
+            state,
+          });
         },
       },
     ],
@@ -71,7 +75,7 @@ describe('the seed incident: primary latency 0.8 s -> 12 s', () => {
       ),
       backupShareDuring: during.filter((r) => r.upstream === 'backup').length / during.length,
       primaryShareLast: last.filter((r) => r.upstream === 'primary').length / last.length,
-      breaker: breaker.filter((b) => b.upstream === 'primary').map((b) => `${b.state}@${Math.round(b.atMs)}`),
+      breaker: breaker.map((b) => `${b.upstream}:${b.state}@${Math.round(b.atMs)}`),
       errors: results
         .filter((r) => !r.ok)
         .slice(0, 3)
@@ -81,7 +85,7 @@ describe('the seed incident: primary latency 0.8 s -> 12 s', () => {
     console.log(`incident: ${JSON.stringify({ ...summary, hedges: hedges.length })}`);
     expect(ok.length).toBeGreaterThanOrEqual(1_998);
     expect(p95).toBeLessThan(2_500);
-    expect(summary.breaker[0]).toMatch(/^open@/);
+    expect(summary.breaker[0]).toMatch(/^primary:open@/);
     expect(summary.backupShareDuring).toBeGreaterThan(0.9);
     expect(summary.primaryShareLast).toBeGreaterThan(0.9);
     expect(breaker.filter((b) => b.upstream === 'primary').at(-1)?.state).toBe('closed');

@@ -1,40 +1,42 @@
 // One log line per request at info, from the finished event: ids, model,
 // upstream, status, timings and tokens. Never keys, prompts or completions.
+//
+// The line has a fixed shape, so it is built directly as pino's JSON and
+// written to the logger's own destination: no object, no redaction pass, no
+// generic serialiser on the hot path (about 2 us a line instead of 10-40).
+// It reads like every other pino line (`level`, `time`, bindings, `msg`).
 
-import type { Logger } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 import type { FinishInfo, RelayObserver, RequestRecord } from '../events/types.js';
 
 const round = (ms: number): number => Math.round(ms * 100) / 100;
+const INFO = pino.levels.values.info ?? 30;
+const WARN = pino.levels.values.warn ?? 40;
 
-export function requestLogger(parent: Logger): RelayObserver {
-  // This line's fields are fixed and never hold a secret, so it skips the
-  // path redaction the process logger applies (20-40 us a line, measured).
-  const logger = parent.child({}, { redact: [] });
+/** A JSON string literal; client-chosen text (model names, upstream error codes) is escaped. */
+const str = (value: string): string => JSON.stringify(value);
+
+export function requestLogger(logger: Logger): RelayObserver {
+  const destination = (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]!;
+  // The logger's bindings (e.g. `"service":"sheepdog"`) as pino writes them: `,"k":v,...`.
+  const bindings = (logger as unknown as Record<symbol, string>)[pino.symbols.chindingsSym] ?? '';
   return {
     requestFinished(req: RequestRecord, info: FinishInfo): void {
-      if (!logger.isLevelEnabled('info')) return;
-      const level = info.outcome === 'failed' || info.outcome === 'stream_cut' ? 'warn' : 'info';
-      logger[level](
-        {
-          request_id: req.id,
-          endpoint: req.endpoint,
-          model: req.model,
-          upstream: req.upstream,
-          upstream_model: req.upstreamModel !== req.model ? req.upstreamModel : undefined,
-          stream: req.stream,
-          status: info.status,
-          outcome: info.outcome,
-          error_code: info.errorCode,
-          attempts: req.attempts,
-          duration_ms: round(info.durationMs),
-          ttft_ms: req.firstTokenAt === undefined ? undefined : round(req.firstTokenAt - req.startedAt),
-          overhead_ms: round(req.overheadMs),
-          prompt_tokens: req.usage?.promptTokens,
-          completion_tokens: req.usage?.completionTokens,
-          usage_source: req.usageSource,
-        },
-        'request',
-      );
+      const warn = info.outcome === 'failed' || info.outcome === 'stream_cut';
+      if (!logger.isLevelEnabled(warn ? 'warn' : 'info')) return;
+      let line = `{"level":${warn ? WARN : INFO},"time":${Date.now()}${bindings},"request_id":${str(req.id)},"endpoint":"${req.endpoint}","model":${str(req.model)}`;
+      if (req.upstream !== undefined) line += `,"upstream":${str(req.upstream)}`;
+      if (req.upstreamModel !== undefined && req.upstreamModel !== req.model)
+        line += `,"upstream_model":${str(req.upstreamModel)}`;
+      line += `,"stream":${req.stream},"status":${info.status},"outcome":"${info.outcome}"`;
+      if (info.errorCode !== undefined) line += `,"error_code":${str(info.errorCode)}`;
+      line += `,"attempts":${req.attempts},"duration_ms":${round(info.durationMs)}`;
+      if (req.firstTokenAt !== undefined) line += `,"ttft_ms":${round(req.firstTokenAt - req.startedAt)}`;
+      line += `,"overhead_ms":${round(req.overheadMs)}`;
+      const usage = req.usage;
+      if (usage !== undefined)
+        line += `,"prompt_tokens":${usage.promptTokens},"completion_tokens":${usage.completionTokens},"usage_source":"${req.usageSource}"`;
+      destination.write(`${line},"msg":"request"}\n`);
     },
   };
 }

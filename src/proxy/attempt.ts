@@ -9,7 +9,7 @@ import type { AttemptInfo, Outcome, RequestRecord } from '../events/types.js';
 import { ChunkAccountant } from '../stream/chunk-accountant.js';
 import { SseEventTooLargeError } from '../stream/sse-framer.js';
 import { SseRelay } from '../stream/sse-relay.js';
-import { dispatchExchange, type Exchange } from '../upstream/exchange.js';
+import { dispatchExchange, type Exchange, type ExchangeEvents } from '../upstream/exchange.js';
 import {
   classifyError,
   firstByteTimeout,
@@ -59,16 +59,29 @@ export interface AttemptOptions {
   readonly maxEventBytes: number;
   readonly maxResponseBytes: number;
   readonly client: ClientSink;
-  /** The first sign of an answer: headers of a non-stream (or error) answer, the first token of a stream. */
-  readonly onFirstSignal: (attempt: UpstreamAttempt, latencyMs: number) => void;
-  /** Upstream response headers arrived (rate-limit headers live here). */
-  readonly onHeaders: (attempt: UpstreamAttempt, status: number, headers: IncomingHttpHeaders) => void;
-  /** The request left on a connection: the upstream's own time starts now. */
-  readonly onSent: (attempt: UpstreamAttempt) => void;
+  readonly owner: AttemptOwner;
 }
 
-export class UpstreamAttempt {
-  readonly done: Promise<AttemptEnd>;
+/** Who runs the attempt (the race) and hears how it goes. */
+export interface AttemptOwner {
+  /** The request left on a connection: the upstream's own time starts now. */
+  attemptSent(attempt: UpstreamAttempt): void;
+  /** Upstream response headers arrived (rate-limit headers live here). */
+  attemptHeaders(attempt: UpstreamAttempt, status: number, headers: IncomingHttpHeaders): void;
+  /** The first sign of an answer: headers of a non-stream (or error) answer, the first token of a stream. */
+  attemptSignalled(attempt: UpstreamAttempt, latencyMs: number): void;
+  /** The attempt's upstream breaker opened while it waited for an answer. */
+  attemptBreakerOpened(attempt: UpstreamAttempt): void;
+  /** The attempt is over; called exactly once. */
+  attemptEnded(attempt: UpstreamAttempt, end: AttemptEnd): void;
+}
+
+/** Timer callback (a plain function: no closure per request). */
+function onDeadline(attempt: UpstreamAttempt): void {
+  attempt.deadlinePassed();
+}
+
+export class UpstreamAttempt implements ExchangeEvents {
   readonly info: AttemptInfo;
   readonly candidate: Candidate;
   readonly startedAt = performance.now();
@@ -86,10 +99,18 @@ export class UpstreamAttempt {
   signalled = false;
   /** This attempt's stream holds the client. */
   committed = false;
+  // State the owning race keeps on the attempt (no per-request maps).
+  /** The race's slow-threshold timer for this attempt. */
+  slowTimer: NodeJS.Timeout | undefined;
+  /** A verdict already reached the breakers. */
+  reported = false;
+  /** Registered to hear its breaker open. */
+  watchingOpen = false;
   private readonly o: AttemptOptions;
-  private resolve!: (end: AttemptEnd) => void;
   private exchange: Exchange | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** The armed deadline is the total one (else the first byte/token one). */
+  private totalArmed = false;
   private chunks: Buffer[] = [];
   private bytes = 0;
   private headers: IncomingHttpHeaders = {};
@@ -101,16 +122,15 @@ export class UpstreamAttempt {
     this.o = options;
     this.info = options.info;
     this.candidate = options.candidate;
-    this.done = new Promise((resolve) => {
-      this.resolve = resolve;
-    });
+  }
+
+  /** Dispatches the request (separate from construction so the owner can register the attempt first). */
+  start(): void {
+    const options = this.o;
     const t = options.candidate.timeouts;
-    const name = options.candidate.upstream.name;
     const stream = options.record.stream;
     // Our own timer for the first deadline: undici's header timer ticks in half seconds.
-    if (stream)
-      this.arm(Math.min(t.first_token_ms, t.total_ms), () => firstTokenTimeout(name, t.first_token_ms));
-    else this.arm(Math.min(t.first_byte_ms, t.total_ms), () => firstByteTimeout(name, t.first_byte_ms));
+    this.arm(Math.min(stream ? t.first_token_ms : t.first_byte_ms, t.total_ms), false);
     this.exchange = dispatchExchange(
       options.candidate.upstream,
       {
@@ -120,17 +140,13 @@ export class UpstreamAttempt {
         firstByteTimeoutMs: (stream ? t.first_token_ms : t.first_byte_ms) + 1_000,
         idleTimeoutMs: t.idle_ms,
       },
-      {
-        onSent: () => {
-          this.sentAt = performance.now();
-          options.onSent(this);
-        },
-        onHeaders: (s, h) => this.onHeaders(s, h),
-        onData: (chunk) => this.onData(chunk),
-        onEnd: () => this.onEnd(),
-        onError: (err) => this.onError(err),
-      },
+      this,
     );
+  }
+
+  /** Its breaker opened (the health registry calls this while the owner watches). */
+  breakerOpened(): void {
+    this.o.owner.attemptBreakerOpened(this);
   }
 
   /** Cancels the attempt: client gone, a hedge won, or shutdown. */
@@ -139,27 +155,42 @@ export class UpstreamAttempt {
     this.failOrCut(failure);
   }
 
-  private arm(ms: number, make: () => UpstreamFailure): void {
+  private arm(ms: number, total: boolean): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.failOrCut(make()), Math.max(1, ms));
+    this.totalArmed = total;
+    this.timer = setTimeout(onDeadline, Math.max(1, ms), this);
+  }
+
+  /** The armed deadline passed (called by the timer). */
+  deadlinePassed(): void {
+    const t = this.candidate.timeouts;
+    const name = this.info.upstream;
+    if (this.totalArmed) this.failOrCut(totalTimeout(name, t.total_ms));
+    else if (this.o.record.stream) this.failOrCut(firstTokenTimeout(name, t.first_token_ms));
+    else this.failOrCut(firstByteTimeout(name, t.first_byte_ms));
   }
 
   private signal(): void {
     if (this.signalled) return;
     this.signalled = true;
     const now = performance.now();
-    const t = this.candidate.timeouts;
-    this.arm(t.total_ms - (now - this.startedAt), () => totalTimeout(this.info.upstream, t.total_ms));
+    this.arm(this.candidate.timeouts.total_ms - (now - this.startedAt), true);
     // The upstream's latency: from sending, not from waiting for a pooled connection.
-    this.o.onFirstSignal(this, now - (this.sentAt || this.startedAt));
+    this.o.owner.attemptSignalled(this, now - (this.sentAt || this.startedAt));
   }
 
-  private onHeaders(status: number, headers: IncomingHttpHeaders): void {
+  // ExchangeEvents: what undici reports about the exchange.
+  onSent(): void {
+    this.sentAt = performance.now();
+    this.o.owner.attemptSent(this);
+  }
+
+  onHeaders(status: number, headers: IncomingHttpHeaders): void {
     this.firstByteAt = performance.now();
     this.status = status;
     this.headers = headers;
     const record = this.o.record;
-    this.o.onHeaders(this, status, headers);
+    this.o.owner.attemptHeaders(this, status, headers);
     if (!record.stream || status >= 300 || !contentTypeOf(headers).includes('text/event-stream')) {
       this.signal();
       return;
@@ -183,7 +214,7 @@ export class UpstreamAttempt {
     });
   }
 
-  private onData(chunk: Buffer): void {
+  onData(chunk: Buffer): void {
     if (this.ended) return;
     const relay = this.relay;
     if (!relay) {
@@ -219,7 +250,7 @@ export class UpstreamAttempt {
     }
   }
 
-  private onEnd(): void {
+  onEnd(): void {
     if (this.ended) return;
     const relay = this.relay;
     if (!relay) {
@@ -263,7 +294,7 @@ export class UpstreamAttempt {
     this.settle({ kind: 'streamed', outcome: 'stream_cut', failure, accountant: this.accountant! });
   }
 
-  private onError(err: Error): void {
+  onError(err: Error): void {
     if (this.ended) return;
     let failure = classifyError(err, this.info.upstream);
     // The connection broke after the answer began: for the client that is a cut stream.
@@ -296,6 +327,6 @@ export class UpstreamAttempt {
     this.ended = true;
     if (this.timer) clearTimeout(this.timer);
     this.endedAt = performance.now();
-    this.resolve(end);
+    this.o.owner.attemptEnded(this, end);
   }
 }

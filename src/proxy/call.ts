@@ -14,7 +14,7 @@ import type { ModelRouter } from '../upstream/router.js';
 import { orderCandidates } from '../upstream/strategy.js';
 import type { AttemptEnd, ClientSink, UpstreamAttempt } from './attempt.js';
 import { clientHeaders, contentTypeOf } from './client-headers.js';
-import { AttemptRace, type RaceContext } from './race.js';
+import { AttemptRace, type RaceContext, type RaceResult } from './race.js';
 import type { UpstreamBody } from './upstream-body.js';
 
 export interface ProxyContext extends RaceContext {
@@ -53,8 +53,8 @@ export class ProxyCall implements ClientSink {
     });
   }
 
-  /** Runs the request to completion; never rejects. */
-  async run(): Promise<void> {
+  /** Runs the request to completion; never throws. */
+  run(): void {
     try {
       const route = this.ctx.router.route(this.record.model);
       const order = orderCandidates(route, this.record.stream, this.ctx.health);
@@ -64,24 +64,43 @@ export class ProxyCall implements ClientSink {
         this.sendUnavailable(route.model, this.ctx.health.retryAfterMs(all));
         return;
       }
-      this.race = new AttemptRace(this.ctx, this.record, route, order, this.req.upstreamBody, this);
-      const result = await this.race.run();
-      for (const attempt of this.race.attempts) {
+      this.race = new AttemptRace(
+        this.ctx,
+        this.record,
+        route,
+        order,
+        this.req.upstreamBody,
+        this,
+        (result) => this.onRaceResult(route.model, result),
+      );
+      this.race.run();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private onRaceResult(model: string, result: RaceResult): void {
+    try {
+      for (const attempt of this.race!.attempts) {
         this.relayMs += attempt.relayMs;
-        this.upstreamEndedAt = Math.max(this.upstreamEndedAt, attempt.endedAt);
+        if (attempt.endedAt > this.upstreamEndedAt) this.upstreamEndedAt = attempt.endedAt;
       }
       if (result.kind === 'answer') this.deliver(result.attempt, result.end);
       else if (result.kind === 'gone') this.finish('aborted', 499, 'client_aborted');
-      else if (result.kind === 'unavailable') this.sendUnavailable(route.model, result.retryAfterMs);
+      else if (result.kind === 'unavailable') this.sendUnavailable(model, result.retryAfterMs);
       else this.sendError(new RelayError(result.failure.relayCode, result.failure.message), 'failed');
     } catch (err) {
-      if (err instanceof RelayError) {
-        this.sendError(err, err.status < 500 ? 'rejected' : 'failed');
-        return;
-      }
-      this.ctx.onInternalError(err, this.record);
-      this.sendError(asRelayError(err), 'failed');
+      this.fail(err);
     }
+  }
+
+  private fail(err: unknown): void {
+    if (err instanceof RelayError) {
+      this.sendError(err, err.status < 500 ? 'rejected' : 'failed');
+      return;
+    }
+    this.ctx.onInternalError(err, this.record);
+    this.sendError(asRelayError(err), 'failed');
   }
 
   private sendUnavailable(model: string, retryAfterMs: number): void {
@@ -215,7 +234,7 @@ export class ProxyCall implements ClientSink {
       return;
     }
     const text = streamedText ?? (jsonBody ? completionTextOf(jsonBody) : undefined);
-    if (!text || (text.totalChars === 0 && outcome !== 'success')) {
+    if (!text || (text.isEmpty && outcome !== 'success')) {
       hub.requestFinished(record, info);
       return;
     }

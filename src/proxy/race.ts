@@ -3,17 +3,18 @@
 // retrying the same upstream, a hedge when an attempt is past its slow
 // threshold, and a retry budget so none of this can turn an outage into a
 // storm. Health decisions live in upstream/health.ts; this file sequences.
+// It runs on callbacks, not promises: it is on every request's path.
 
 import type { IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { HedgingConfig, RetryConfig } from '../config/resilience-schema.js';
 import type { EventHub } from '../events/hub.js';
-import type { AttemptInfo, AttemptReason, RequestRecord } from '../events/types.js';
+import type { AttemptInfo, AttemptReason, AttemptResult, RequestRecord } from '../events/types.js';
 import { hedgeLost, type UpstreamFailure } from '../upstream/failure.js';
 import type { HealthRegistry } from '../upstream/health.js';
 import { backoffMs, type RetryBudget } from '../upstream/retry-budget.js';
 import type { Candidate, Route } from '../upstream/router.js';
-import { type AttemptEnd, type ClientSink, UpstreamAttempt } from './attempt.js';
+import { type AttemptEnd, type AttemptOwner, type ClientSink, UpstreamAttempt } from './attempt.js';
 import type { UpstreamBody } from './upstream-body.js';
 
 export interface RaceContext {
@@ -39,31 +40,31 @@ export type RaceResult =
 
 const RETRYABLE_5XX = (status: number): boolean => status >= 500 && status !== 501 && status !== 505;
 
-export class AttemptRace {
+/** Slow-timer callback (a plain function: no closure per attempt). */
+function onSlowTimer(race: AttemptRace, attempt: UpstreamAttempt, threshold: number, hedgeAt: number): void {
+  attempt.slowTimer = undefined;
+  race.slow(attempt, true, threshold, hedgeAt);
+}
+
+export class AttemptRace implements AttemptOwner {
   private readonly ctx: RaceContext;
   private readonly record: RequestRecord;
   private readonly route: Route;
   private readonly order: readonly Candidate[];
   private readonly body: UpstreamBody;
   private readonly client: ClientSink;
-  private readonly running = new Set<UpstreamAttempt>();
+  private readonly onResult: (result: RaceResult) => void;
   /** Every attempt started, in order. */
   readonly attempts: UpstreamAttempt[] = [];
-  /** Attempts whose verdict already reached the breakers. */
-  private readonly reported = new Set<UpstreamAttempt>();
-  private readonly tried = new Set<string>();
-  private resolve!: (result: RaceResult) => void;
+  /** Attempts still running (rarely more than one: a hedge). */
+  private running: UpstreamAttempt[] = [];
   private settled = false;
   private started = 0;
   private hedged = false;
   private winner: UpstreamAttempt | undefined;
   /** The best error answer so far, passed through if nothing better comes. */
-  private fallback: { attempt: UpstreamAttempt; end: Answer; info: AttemptInfo } | undefined;
+  private fallback: { attempt: UpstreamAttempt; end: Answer } | undefined;
   private lastFailure: UpstreamFailure | undefined;
-  /** Per running attempt: fires at its slow threshold if no first byte/token came by then. */
-  private readonly slowTimers = new Map<UpstreamAttempt, NodeJS.Timeout>();
-  /** Per running attempt: stops watching its breaker for an open. */
-  private readonly unwatch = new Map<UpstreamAttempt, () => void>();
   private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -73,6 +74,7 @@ export class AttemptRace {
     order: readonly Candidate[],
     body: UpstreamBody,
     client: ClientSink,
+    onResult: (result: RaceResult) => void,
   ) {
     this.ctx = ctx;
     this.record = record;
@@ -80,15 +82,13 @@ export class AttemptRace {
     this.order = order;
     this.body = body;
     this.client = client;
+    this.onResult = onResult;
   }
 
-  run(): Promise<RaceResult> {
-    const done = new Promise<RaceResult>((resolve) => {
-      this.resolve = resolve;
-    });
+  /** Starts the first attempt; the result arrives on `onResult`, exactly once. */
+  run(): void {
     this.ctx.budget.deposit();
     if (!this.launch(this.order, 'first', undefined)) this.settle();
-    return done;
   }
 
   /** A stream's first token arrived: the first attempt to claim the client wins, the others are cancelled. */
@@ -101,8 +101,8 @@ export class AttemptRace {
   /** The client went away: cancel everything. */
   cancel(failure: UpstreamFailure): void {
     this.clearTimers();
-    for (const attempt of this.running) attempt.abort(failure);
-    if (this.running.size === 0) this.finishWith({ kind: 'gone' });
+    for (const attempt of [...this.running]) attempt.abort(failure);
+    if (this.running.length === 0) this.finishWith({ kind: 'gone' });
   }
 
   /** Starts an attempt on the first candidate in `from` whose breaker lets it through. */
@@ -112,7 +112,13 @@ export class AttemptRace {
     previous: UpstreamAttempt | undefined,
   ): boolean {
     const model = this.route.model;
-    const candidate = from.find((c) => this.ctx.health.acquire(c.upstream, model));
+    let candidate: Candidate | undefined;
+    for (const c of from) {
+      if (this.ctx.health.acquire(c.upstream, model)) {
+        candidate = c;
+        break;
+      }
+    }
     if (!candidate) return false;
     const upstream = candidate.upstream.name;
     const info: AttemptInfo = {
@@ -123,7 +129,6 @@ export class AttemptRace {
       failoverFrom: previous && previous.info.upstream !== upstream ? previous.info.upstream : undefined,
     };
     if (reason !== 'hedge') this.started++;
-    this.tried.add(upstream);
     const record = this.record;
     record.upstream = upstream;
     record.upstreamModel = candidate.upstreamModel;
@@ -138,18 +143,25 @@ export class AttemptRace {
       maxEventBytes: this.ctx.maxEventBytes,
       maxResponseBytes: this.ctx.maxResponseBytes,
       client: this.client,
-      onHeaders: (a, status, headers) => this.ctx.hub.upstreamHeaders(record, a.info, status, headers),
-      onFirstSignal: (a, latencyMs) => this.onFirstSignal(a, latencyMs),
-      onSent: (a) => this.armSlowTimer(a),
+      owner: this,
     });
-    this.running.add(attempt);
+    this.running.push(attempt);
     this.attempts.push(attempt);
-    attempt.done.then((end) => this.onEnd(attempt, end));
+    attempt.start();
     return true;
   }
 
-  private onFirstSignal(attempt: UpstreamAttempt, latencyMs: number): void {
-    this.clearSlowTimer(attempt);
+  // AttemptOwner: how each attempt goes.
+  attemptSent(attempt: UpstreamAttempt): void {
+    this.armSlowTimer(attempt);
+  }
+
+  attemptHeaders(attempt: UpstreamAttempt, status: number, headers: IncomingHttpHeaders): void {
+    this.ctx.hub.upstreamHeaders(this.record, attempt.info, status, headers);
+  }
+
+  attemptSignalled(attempt: UpstreamAttempt, latencyMs: number): void {
+    this.stopWatching(attempt);
     // Slow samples count too: the threshold must learn a model's normal pace (long answers included).
     if (attempt.status < 400)
       this.ctx.health.recordLatency(
@@ -158,6 +170,70 @@ export class AttemptRace {
         this.record.stream,
         latencyMs,
       );
+  }
+
+  attemptBreakerOpened(attempt: UpstreamAttempt): void {
+    this.slow(attempt, false, Number.POSITIVE_INFINITY, 0);
+  }
+
+  attemptEnded(attempt: UpstreamAttempt, end: AttemptEnd): void {
+    const i = this.running.indexOf(attempt);
+    if (i >= 0) this.running.splice(i, 1);
+    this.stopWatching(attempt);
+    this.verdict(attempt, end);
+    if (end.kind === 'streamed') {
+      this.emitFinished(attempt, end, true);
+      this.finishWith({ kind: 'answer', attempt, end });
+      return;
+    }
+    if (end.kind === 'buffered') {
+      this.bufferedEnded(attempt, end);
+      return;
+    }
+    this.emitFinished(attempt, end, false);
+    if (end.failure.errorCode === 'hedge_lost' || this.settled) {
+      // A loser is cancelled from inside `win` (undici may report it at once): the winner decides.
+      if (this.running.length === 0 && !this.settled && !this.winner) this.settle();
+      return;
+    }
+    if (this.client.gone) {
+      if (this.running.length === 0) this.finishWith({ kind: 'gone' });
+      return;
+    }
+    this.lastFailure = end.failure;
+    const outcome = end.failure.outcome;
+    const reason: AttemptReason =
+      outcome === 'timeout' || outcome === 'stream_cut'
+        ? outcome
+        : outcome === 'reset'
+          ? 'reset'
+          : 'connect_error';
+    this.retryOrSettle(reason, attempt, undefined);
+  }
+
+  private bufferedEnded(attempt: UpstreamAttempt, end: Extract<AttemptEnd, { kind: 'buffered' }>): void {
+    const status = end.status;
+    if (status < 400 || !(RETRYABLE_5XX(status) || status === 429 || status === 408) || this.client.gone) {
+      // A success, or an error that another upstream would repeat (the client's fault): done.
+      this.win(attempt);
+      this.emitFinished(attempt, end, true);
+      this.finishWith({ kind: 'answer', attempt, end });
+      return;
+    }
+    let waitMs: number | undefined;
+    if (status === 429) {
+      waitMs = retryAfterMs(end.headers);
+      this.ctx.health.coolDown(
+        attempt.candidate.upstream,
+        this.route.model,
+        waitMs ?? this.ctx.retry.backoff_max_ms,
+      );
+    }
+    if (this.fallback) this.emitFinished(this.fallback.attempt, this.fallback.end, false);
+    this.fallback = { attempt, end };
+    this.lastFailure = undefined;
+    const reason = status === 429 ? 'status_429' : status === 408 ? 'timeout' : 'status_5xx';
+    this.retryOrSettle(reason, attempt, waitMs);
   }
 
   /**
@@ -173,41 +249,49 @@ export class AttemptRace {
     const usual = health.slowThresholdMs(upstream, model, this.record.stream);
     // With no other upstream to go to, a brief slowdown must not refuse every
     // request: the lone upstream counts as slow only when it is far off its pace.
-    const alone = !this.route.candidates.some(
-      (c) => c.upstream !== upstream && health.available(c.upstream, model),
-    );
+    let alone = true;
+    for (const c of this.route.candidates) {
+      if (c.upstream !== upstream && health.available(c.upstream, model)) {
+        alone = false;
+        break;
+      }
+    }
     const threshold = alone ? Math.max(usual, health.loneSlowMs) : usual;
     const hedgeAt = this.ctx.hedging.delay_ms ?? usual;
-    this.setSlowTimer(attempt, Math.min(hedgeAt, threshold), threshold, hedgeAt);
-    this.unwatch.set(
+    attempt.slowTimer = setTimeout(
+      onSlowTimer,
+      Math.min(hedgeAt, threshold),
+      this,
       attempt,
-      this.ctx.health.onOpen(upstream, this.route.model, () => this.onSlow(attempt, false, Infinity, 0)),
+      threshold,
+      hedgeAt,
     );
-  }
-
-  private setSlowTimer(attempt: UpstreamAttempt, delay: number, threshold: number, hedgeAt: number): void {
-    this.slowTimers.set(
-      attempt,
-      setTimeout(() => this.onSlow(attempt, true, threshold, hedgeAt), delay),
-    );
+    attempt.watchingOpen = true;
+    health.watchOpen(upstream, model, attempt);
   }
 
   /**
    * `threshold`: when the attempt counts as slow (Infinity when its breaker just
    * opened); `hedgeAt`: when to race a hedge. Either may come first.
    */
-  private onSlow(attempt: UpstreamAttempt, fromTimer: boolean, threshold: number, hedgeAt: number): void {
-    if (fromTimer) this.slowTimers.delete(attempt);
-    if (attempt.signalled || !this.running.has(attempt) || this.settled) return;
+  slow(attempt: UpstreamAttempt, fromTimer: boolean, threshold: number, hedgeAt: number): void {
+    if (attempt.signalled || !this.running.includes(attempt) || this.settled) return;
     const { upstream } = attempt.candidate;
     const model = this.route.model;
     const elapsed = performance.now() - (attempt.sentAt || attempt.startedAt);
     const slow = elapsed >= threshold - 1;
     if (slow && this.ctx.health.warm(upstream, model, this.record.stream)) this.report(attempt, 'failure');
-    const breakerOpened = threshold === Infinity;
+    const breakerOpened = threshold === Number.POSITIVE_INFINITY;
     if (!slow && fromTimer) {
       // The hedge came first: wait on for the slow threshold.
-      this.setSlowTimer(attempt, threshold - elapsed, threshold, Infinity);
+      attempt.slowTimer = setTimeout(
+        onSlowTimer,
+        threshold - elapsed,
+        this,
+        attempt,
+        threshold,
+        Number.POSITIVE_INFINITY,
+      );
     }
     if (!this.ctx.hedging.enabled || this.hedged || elapsed < hedgeAt - 1) return;
     const others = this.order.filter((c) => !this.isRunningOn(c.upstream.name));
@@ -220,79 +304,20 @@ export class AttemptRace {
     this.launch(others, 'hedge', attempt);
   }
 
-  private clearSlowTimer(attempt: UpstreamAttempt): void {
-    const timer = this.slowTimers.get(attempt);
-    if (timer) {
-      clearTimeout(timer);
-      this.slowTimers.delete(attempt);
+  /** The attempt got its answer or ended: no more slow timer or breaker watch. */
+  private stopWatching(attempt: UpstreamAttempt): void {
+    if (attempt.slowTimer) {
+      clearTimeout(attempt.slowTimer);
+      attempt.slowTimer = undefined;
     }
-    const unwatch = this.unwatch.get(attempt);
-    if (unwatch) {
-      unwatch();
-      this.unwatch.delete(attempt);
+    if (attempt.watchingOpen) {
+      attempt.watchingOpen = false;
+      this.ctx.health.unwatchOpen(attempt.candidate.upstream, this.route.model, attempt);
     }
-  }
-
-  private onEnd(attempt: UpstreamAttempt, end: AttemptEnd): void {
-    this.running.delete(attempt);
-    this.clearSlowTimer(attempt);
-    const { upstream } = attempt.candidate;
-    const model = this.route.model;
-    const health = this.ctx.health;
-    this.verdict(attempt, end);
-    if (end.kind === 'streamed') {
-      this.emitFinished(attempt, end, true);
-      this.finishWith({ kind: 'answer', attempt, end });
-      return;
-    }
-    if (end.kind === 'buffered') {
-      const status = end.status;
-      if (status < 400 || !(RETRYABLE_5XX(status) || status === 429 || status === 408) || this.client.gone) {
-        // A success, or an error that another upstream would repeat (the client's fault): done.
-        this.win(attempt);
-        this.emitFinished(attempt, end, true);
-        this.finishWith({ kind: 'answer', attempt, end });
-        return;
-      }
-      let waitMs: number | undefined;
-      if (status === 429) {
-        waitMs = retryAfterMs(end.headers);
-        health.coolDown(upstream, model, waitMs ?? this.ctx.retry.backoff_max_ms);
-      }
-      if (this.fallback) this.emitFinished(this.fallback.attempt, this.fallback.end, false);
-      this.fallback = { attempt, end, info: attempt.info };
-      this.lastFailure = undefined;
-      this.retryOrSettle(
-        status === 429 ? 'status_429' : status === 408 ? 'timeout' : 'status_5xx',
-        attempt,
-        waitMs,
-      );
-      return;
-    }
-    this.emitFinished(attempt, end, false);
-    if (end.failure.errorCode === 'hedge_lost' || this.settled) {
-      if (this.running.size === 0 && !this.settled) this.settle();
-      return;
-    }
-    if (this.client.gone) {
-      if (this.running.size === 0) this.finishWith({ kind: 'gone' });
-      return;
-    }
-    this.lastFailure = end.failure;
-    const outcome = end.failure.outcome;
-    const reason: AttemptReason =
-      outcome === 'timeout' || outcome === 'stream_cut'
-        ? outcome
-        : outcome === 'reset'
-          ? 'reset'
-          : 'connect_error';
-    this.retryOrSettle(reason, attempt, undefined);
   }
 
   /** Feeds the breakers and frees the attempt's slot. */
   private verdict(attempt: UpstreamAttempt, end: AttemptEnd): void {
-    const { upstream } = attempt.candidate;
-    const model = this.route.model;
     if (end.kind === 'buffered') {
       const s = end.status;
       if (s === 429) {
@@ -308,8 +333,7 @@ export class AttemptRace {
         this.report(attempt, 'transport');
       else if (outcome !== 'aborted') this.report(attempt, 'failure');
     }
-    this.ctx.health.finish(upstream, model, this.reported.has(attempt));
-    this.reported.delete(attempt);
+    this.ctx.health.finish(attempt.candidate.upstream, this.route.model, attempt.reported);
   }
 
   /** One verdict per attempt, except that a stream cut after a good start still counts as a failure. */
@@ -318,8 +342,8 @@ export class AttemptRace {
     verdict: 'success' | 'failure' | 'transport',
     force = false,
   ): void {
-    if (this.reported.has(attempt) && !force) return;
-    this.reported.add(attempt);
+    if (attempt.reported && !force) return;
+    attempt.reported = true;
     this.ctx.health.report(attempt.candidate.upstream, this.route.model, verdict);
   }
 
@@ -333,14 +357,14 @@ export class AttemptRace {
     previous: UpstreamAttempt,
     retryAfter: number | undefined,
   ): void {
-    if (this.running.size > 0) return;
+    if (this.running.length > 0) return;
     const retry = this.ctx.retry;
     if (this.started >= retry.max_attempts || !this.ctx.budget.withdraw()) {
       this.settle();
       return;
     }
     const untried = this.order.filter(
-      (c) => !this.tried.has(c.upstream.name) && !this.ctx.health.coolingDown(c.upstream, this.route.model),
+      (c) => !this.hasTried(c.upstream.name) && !this.ctx.health.coolingDown(c.upstream, this.route.model),
     );
     if (untried.length > 0 && this.launch(untried, reason, previous)) return;
     // Only upstreams already tried are left: back off, then try the best of them again.
@@ -363,7 +387,9 @@ export class AttemptRace {
   private win(attempt: UpstreamAttempt): void {
     this.winner = attempt;
     this.clearTimers();
-    for (const other of this.running) if (other !== attempt) other.abort(hedgeLost());
+    // (The winner may already have left `running`: a buffered answer ends before it wins.)
+    if (this.running.length === 0) return;
+    for (const other of [...this.running]) if (other !== attempt) other.abort(hedgeLost());
   }
 
   /** Nothing better will come: pass the last error answer through, or report the last failure. */
@@ -390,19 +416,25 @@ export class AttemptRace {
     if (this.settled) return;
     this.settled = true;
     this.clearTimers();
-    this.resolve(result);
+    this.onResult(result);
   }
 
   private emitFinished(attempt: UpstreamAttempt, end: AttemptEnd, used: boolean): void {
-    const failure = end.kind === 'failed' ? end.failure : end.kind === 'streamed' ? end.failure : undefined;
-    this.ctx.hub.attemptFinished(this.record, {
-      ...attempt.info,
+    const failure = end.kind === 'buffered' ? undefined : end.failure;
+    const info = attempt.info;
+    const result: AttemptResult = {
+      upstream: info.upstream,
+      upstreamModel: info.upstreamModel,
+      number: info.number,
+      reason: info.reason,
+      failoverFrom: info.failoverFrom,
       outcome: failure ? failure.outcome : 'completed',
       status: attempt.status || undefined,
       durationMs: attempt.endedAt - attempt.startedAt,
       errorCode: failure?.errorCode,
       used,
-    });
+    };
+    this.ctx.hub.attemptFinished(this.record, result);
   }
 
   private isRunningOn(upstream: string): boolean {
@@ -410,11 +442,13 @@ export class AttemptRace {
     return false;
   }
 
+  private hasTried(upstream: string): boolean {
+    for (const a of this.attempts) if (a.info.upstream === upstream) return true;
+    return false;
+  }
+
   private clearTimers(): void {
-    for (const timer of this.slowTimers.values()) clearTimeout(timer);
-    this.slowTimers.clear();
-    for (const unwatch of this.unwatch.values()) unwatch();
-    this.unwatch.clear();
+    for (const attempt of this.running) this.stopWatching(attempt);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
   }
@@ -423,7 +457,7 @@ export class AttemptRace {
 /** A 429's wait, ms, from `retry-after-ms` or `retry-after` (seconds or an HTTP date). */
 export function retryAfterMs(headers: IncomingHttpHeaders): number | undefined {
   const ms = Number(headers['retry-after-ms']);
-  if (Number.isFinite(ms) && ms >= 0) return ms;
+  if (Number.isFinite(ms) && ms >= 0 && headers['retry-after-ms'] !== undefined) return ms;
   const value = headers['retry-after'];
   if (typeof value !== 'string' || value === '') return undefined;
   const seconds = Number(value);

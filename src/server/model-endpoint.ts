@@ -77,7 +77,7 @@ export async function handleModelEndpoint(
     upstreamBody: prepareUpstreamBody(endpoint, raw, body, stream),
     res,
   });
-  await call.run();
+  call.run();
 }
 
 /** Answers a request that failed its checks, and records it like any other. */

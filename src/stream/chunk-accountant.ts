@@ -3,6 +3,7 @@
 
 import type { Endpoint, Usage } from '../events/types.js';
 import { plainChunkContent } from './plain-chunk.js';
+import { parseEvent } from './sse-framer.js';
 import { TextTally } from './token-estimate.js';
 import { normalizeUsage } from './usage.js';
 
@@ -41,6 +42,30 @@ export class ChunkAccountant {
     this.endpoint = endpoint;
   }
 
+  /** A content event was seen: the first token is known, later events need less reading. */
+  private contentSeen = false;
+
+  /**
+   * The fast path once the first token is known: an event whose bytes are a
+   * plain `data:` line carrying no usage object, no error and no `[DONE]`
+   * matters only for estimation, so its bytes are kept aside (read only if
+   * usage never comes) and it is not parsed at all. Undefined: read it fully.
+   */
+  onRawEvent(raw: Buffer): EventKind | undefined {
+    if (!this.contentSeen || raw.length < 8) return undefined;
+    if (raw[0] !== 0x64 || raw[1] !== 0x61 || raw[2] !== 0x74 || raw[3] !== 0x61 || raw[4] !== 0x3a)
+      return undefined;
+    // `data: [DONE]` (or anything that is not a JSON object) takes the full read.
+    if (raw[raw[5] === 0x20 ? 6 : 5] !== 0x7b /* { */ || needsFullRead(raw)) return undefined;
+    this.text.deferRaw(raw, this.extractText);
+    return 'content';
+  }
+
+  private readonly extractText = (raw: Buffer): string => {
+    const data = parseEvent(raw).data;
+    return data === undefined ? '' : generatedTextOf(this.endpoint, data);
+  };
+
   /** Accounts one event's `data` (and `event:` type) and says what it was. */
   onEvent(type: string | undefined, data: string | undefined): EventKind {
     if (data === undefined) return 'other';
@@ -48,6 +73,12 @@ export class ChunkAccountant {
       this.sawDone = true;
       return 'done';
     }
+    const kind = this.read(type, data);
+    if (kind === 'content') this.contentSeen = true;
+    return kind;
+  }
+
+  private read(type: string | undefined, data: string): EventKind {
     // Most events are plain content chunks: read those without parsing the whole chunk.
     if (type === undefined && this.endpoint === 'chat/completions') {
       const content = plainChunkContent(data);
@@ -86,30 +117,94 @@ export class ChunkAccountant {
 
   /** Adds a choice's generated text to the tally; true when it held any. */
   private collect(choice: ChunkChoice): boolean {
-    let found = false;
-    const add = (value: unknown): void => {
-      if (typeof value === 'string' && value.length > 0) {
-        this.text.add(value);
-        found = true;
-      }
-    };
-    if (this.endpoint === 'completions') {
-      add(choice.text);
-      return found;
-    }
-    const delta = choice.delta;
-    if (!delta) return false;
-    add(delta.content);
-    add(delta.reasoning_content);
-    add(delta.reasoning);
-    add(delta.refusal);
-    if (Array.isArray(delta.tool_calls)) {
-      for (const call of delta.tool_calls) {
-        add(call.function?.name);
-        add(call.function?.arguments);
-        if (call.function) found = true;
-      }
-    }
-    return found;
+    const parts: string[] = [];
+    const toolCall = appendGenerated(this.endpoint, choice, parts);
+    for (const part of parts) this.text.add(part);
+    return parts.length > 0 || toolCall;
   }
+}
+
+/** Appends a choice's generated text to `out`; true when it carried a tool call. */
+function appendGenerated(endpoint: Endpoint, choice: ChunkChoice, out: string[]): boolean {
+  const add = (value: unknown): void => {
+    if (typeof value === 'string' && value.length > 0) out.push(value);
+  };
+  if (endpoint === 'completions') {
+    add(choice.text);
+    return false;
+  }
+  const delta = choice.delta;
+  if (!delta) return false;
+  add(delta.content);
+  add(delta.reasoning_content);
+  add(delta.reasoning);
+  add(delta.refusal);
+  let toolCall = false;
+  if (Array.isArray(delta.tool_calls)) {
+    for (const call of delta.tool_calls) {
+      add(call.function?.name);
+      add(call.function?.arguments);
+      if (call.function) toolCall = true;
+    }
+  }
+  return toolCall;
+}
+
+/** The generated text in one event's data (for deferred estimation). */
+function generatedTextOf(endpoint: Endpoint, data: string): string {
+  try {
+    const chunk = JSON.parse(data) as Chunk;
+    const out: string[] = [];
+    if (chunk && Array.isArray(chunk.choices))
+      for (const choice of chunk.choices) appendGenerated(endpoint, choice, out);
+    return out.join('');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Whether the bytes hold an `"error"` key or a `"usage"` key whose value is an
+ * object (OpenAI sends `"usage":null` in every chunk). One pass over the bytes:
+ * cheaper here than native searches, whose per-call cost dominates on ~200
+ * bytes. A quote inside a JSON string is escaped, so `"usage"` can only be a
+ * key (or a string value, a harmless false positive that costs a full read).
+ */
+function needsFullRead(raw: Buffer): boolean {
+  const n = raw.length - 7;
+  for (let i = 6; i < n; i++) {
+    if (raw[i] !== 0x22) continue;
+    const c = raw[i + 1];
+    if (c === 0x75 /* u */) {
+      if (
+        raw[i + 2] === 0x73 &&
+        raw[i + 3] === 0x61 &&
+        raw[i + 4] === 0x67 &&
+        raw[i + 5] === 0x65 &&
+        raw[i + 6] === 0x22 &&
+        objectFollows(raw, i + 7)
+      )
+        return true;
+    } else if (c === 0x65 /* e */) {
+      if (
+        raw[i + 2] === 0x72 &&
+        raw[i + 3] === 0x72 &&
+        raw[i + 4] === 0x6f &&
+        raw[i + 5] === 0x72 &&
+        raw[i + 6] === 0x22
+      )
+        return true;
+    }
+  }
+  return false;
+}
+
+/** After `"usage"`, is the value an object (OpenAI sends `"usage":null` in every chunk)? */
+function objectFollows(raw: Buffer, at: number): boolean {
+  let i = at;
+  while (raw[i] === 0x20) i++;
+  if (raw[i] !== 0x3a /* : */) return false;
+  i++;
+  while (raw[i] === 0x20) i++;
+  return raw[i] === 0x7b; /* { */
 }

@@ -4,7 +4,7 @@
 
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { describe, expect, it } from 'vitest';
-import { type SseEvent, SseFramer } from './sse-framer.js';
+import { parseEvent, type SseEvent, SseFramer } from './sse-framer.js';
 
 /** A deterministic PRNG so a failure can be replayed from its seed. */
 function mulberry32(seed: number): () => number {
@@ -63,7 +63,7 @@ describe('SseFramer against eventsource-parser', () => {
       parser.feed(text.endsWith('\r') ? `${text}\n` : text);
       const framer = new SseFramer(1 << 20);
       const got: SseEvent[] = [];
-      for (const chunk of randomChunks(bytes, random)) framer.push(chunk, (event) => got.push(event));
+      for (const chunk of randomChunks(bytes, random)) framer.push(chunk, (raw) => got.push(parseEvent(raw)));
       // eventsource-parser reports data events only; comments carry no data.
       const withData = got.filter((e) => e.data !== undefined);
       expect(

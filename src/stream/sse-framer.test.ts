@@ -4,7 +4,7 @@ import { findEventEnd, parseEvent, type SseEvent, SseEventTooLargeError, SseFram
 function frame(chunks: string[], max = 1024): SseEvent[] {
   const framer = new SseFramer(max);
   const events: SseEvent[] = [];
-  for (const c of chunks) framer.push(Buffer.from(c), (e) => events.push(e));
+  for (const c of chunks) framer.push(Buffer.from(c), (raw) => events.push(parseEvent(raw)));
   return events;
 }
 
@@ -24,9 +24,9 @@ describe('SseFramer', () => {
   it('ends an event on a CR blank line at once, keeping a following LF for the next event', () => {
     const framer = new SseFramer(1024);
     const events: SseEvent[] = [];
-    framer.push(Buffer.from('data: a\r\r'), (e) => events.push(e));
+    framer.push(Buffer.from('data: a\r\r'), (raw) => events.push(parseEvent(raw)));
     expect(events.map((e) => e.data)).toEqual(['a']);
-    framer.push(Buffer.from('\ndata: b\n\n'), (e) => events.push(e));
+    framer.push(Buffer.from('\ndata: b\n\n'), (raw) => events.push(parseEvent(raw)));
     expect(events.map((e) => e.data)).toEqual(['a', 'b']);
     expect(Buffer.concat(events.map((e) => e.raw)).toString()).toBe('data: a\r\r\ndata: b\n\n');
   });

@@ -43,17 +43,18 @@ export class SseFramer {
   }
 
   /**
-   * Feeds a chunk; calls `onEvent` for each event it completes, in order.
+   * Feeds a chunk; calls `onEvent` with the exact bytes of each event it
+   * completes, in order (`parseEvent` reads its fields, when needed).
    * Throws SseEventTooLargeError when an unfinished event outgrows the limit.
    */
-  push(chunk: Buffer, onEvent: (event: SseEvent) => void): void {
+  push(chunk: Buffer, onEvent: (raw: Buffer) => void): void {
     const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
     this.pending = undefined;
     let start = 0;
     for (;;) {
       const end = findEventEnd(buf, start);
       if (end < 0) break;
-      onEvent(parseEvent(buf.subarray(start, end)));
+      onEvent(buf.subarray(start, end));
       start = end;
     }
     if (start < buf.length) {

@@ -4,7 +4,7 @@
 // retried elsewhere without the client seeing anything.
 
 import type { ChunkAccountant, EventKind } from './chunk-accountant.js';
-import { type SseEvent, SseFramer } from './sse-framer.js';
+import { parseEvent, SseFramer } from './sse-framer.js';
 
 export interface SseRelayOptions {
   readonly accountant: ChunkAccountant;
@@ -53,11 +53,11 @@ export class SseRelay {
     let out: Buffer[] | undefined;
     let forwardedAll = true;
     let count = 0;
-    this.framer.push(chunk, (event) => {
+    this.framer.push(chunk, (raw) => {
       count++;
-      if (!this.keep(event, this.classify(event))) forwardedAll = false;
-      else if (out) out.push(event.raw);
-      else out = [event.raw];
+      if (!this.keep(raw, this.classify(raw))) forwardedAll = false;
+      else if (out) out.push(raw);
+      else out = [raw];
     });
     if (!this.committed || count === 0) return this.takeDrained();
     // Zero-copy: the chunk was exactly the events we forward, unchanged.
@@ -85,8 +85,13 @@ export class SseRelay {
     return drained;
   }
 
-  private classify(event: SseEvent): EventKind {
-    const kind = this.options.accountant.onEvent(event.type, event.data);
+  private classify(raw: Buffer): EventKind | 'comment' {
+    const accountant = this.options.accountant;
+    // After the first token most events need no parsing at all (see ChunkAccountant.onRawEvent).
+    const quick = accountant.onRawEvent(raw);
+    if (quick !== undefined) return quick;
+    const event = parseEvent(raw);
+    const kind = event.data === undefined ? 'comment' : accountant.onEvent(event.type, event.data);
     if (kind === 'content' && !this.sawFirstToken) {
       this.sawFirstToken = true;
       this.options.onFirstToken();
@@ -95,7 +100,7 @@ export class SseRelay {
   }
 
   /** Decides whether an event goes to the client, holding it if not yet committed. */
-  private keep(event: SseEvent, kind: EventKind): boolean {
+  private keep(raw: Buffer, kind: EventKind | 'comment'): boolean {
     if (kind === 'usage_only' && this.options.dropUsageOnly) return false;
     if (this.committed) return true;
     if (this.lost) return false;
@@ -103,9 +108,9 @@ export class SseRelay {
       this.failedBeforeCommit = true;
       return false;
     }
-    if (kind === 'other' && event.data === undefined) return false; // keep-alive comment: no client yet
-    this.held.push(event.raw);
-    this.heldBytes += event.raw.length;
+    if (kind === 'comment') return false; // keep-alive comment: no client yet
+    this.held.push(raw);
+    this.heldBytes += raw.length;
     if (
       kind === 'content' ||
       kind === 'done' ||

@@ -23,10 +23,35 @@ export class TextTally {
    * (21 KB for a 600-chunk stream, 4.5 KB joined; see docs/benchmarks.md).
    */
   private static readonly BATCH = 64;
+  /** Raw event bytes kept (up to DEFERRED_BYTES) to read text from only if an estimate is needed. */
+  private static readonly DEFERRED_BYTES = 16 * 1024;
   private joined = '';
   private readonly parts: string[] = [];
   private sampleChars = 0;
   totalChars = 0;
+  private readonly deferred: Buffer[] = [];
+  private deferredBytes = 0;
+  private deferredTotal = 0;
+  private extract: ((raw: Buffer) => string) | undefined;
+
+  /** Nothing was generated (or deferred). */
+  get isEmpty(): boolean {
+    return this.totalChars === 0 && this.deferredTotal === 0;
+  }
+
+  /**
+   * Keeps an event's bytes instead of its text: reading the text costs a parse
+   * per event and is only needed in the rare case usage never arrives. The
+   * bytes are copied (a slice would pin the whole socket read it came from);
+   * beyond the kept sample only their length is counted.
+   */
+  deferRaw(raw: Buffer, extract: (raw: Buffer) => string): void {
+    this.deferredTotal += raw.length;
+    if (this.deferredBytes >= TextTally.DEFERRED_BYTES) return;
+    this.extract = extract;
+    this.deferred.push(Buffer.from(raw));
+    this.deferredBytes += raw.length;
+  }
 
   add(text: string): void {
     if (text.length === 0) return;
@@ -47,13 +72,24 @@ export class TextTally {
     return this.joined + this.parts.join('');
   }
 
-  /** Tokens in all text seen: exact while it fits the sample, scaled from the sample beyond it. */
+  /** Tokens in all text seen: exact while it fits the samples, scaled from them beyond. */
   async tokens(): Promise<number> {
-    if (this.totalChars === 0) return 0;
+    if (this.isEmpty) return 0;
+    let text = this.sample();
+    let sampledChars = this.sampleChars;
+    let totalChars = this.totalChars;
+    if (this.deferred.length > 0 && this.extract) {
+      const fromDeferred = this.deferred.map(this.extract).join('');
+      // Deferred events past the kept sample: their text is estimated at the sample's text/bytes ratio.
+      totalChars += Math.round((this.deferredTotal * fromDeferred.length) / Math.max(1, this.deferredBytes));
+      text += fromDeferred;
+      sampledChars += fromDeferred.length;
+    }
+    if (totalChars === 0) return 0;
     const countTokens = await loadTokenizer();
-    const sampled = countTokens(this.sample());
-    if (this.totalChars === this.sampleChars) return sampled;
-    return Math.round((sampled * this.totalChars) / Math.max(1, this.sampleChars));
+    const sampled = countTokens(text);
+    if (totalChars <= sampledChars) return sampled;
+    return Math.round((sampled * totalChars) / Math.max(1, sampledChars));
   }
 }
 

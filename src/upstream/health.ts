@@ -11,6 +11,11 @@ import { type BreakerOptions, CircuitBreaker } from './breaker.js';
 import { LatencyTracker } from './latency-tracker.js';
 import type { Upstream } from './upstream.js';
 
+/** Something waiting on an upstream that wants to know at once when its breaker opens. */
+export interface OpenWatcher {
+  breakerOpened(): void;
+}
+
 /** Per upstream and model. */
 export class ModelHealth {
   readonly breaker: CircuitBreaker;
@@ -20,8 +25,8 @@ export class ModelHealth {
   readonly ttft = new LatencyTracker();
   /** `performance.now()` until which a 429 asked us to stay away. */
   coolDownUntil = 0;
-  /** Called when the breaker opens: attempts still waiting on this upstream hedge at once. */
-  readonly openWatchers = new Set<() => void>();
+  /** Told when the breaker opens: attempts still waiting on this upstream hedge at once. */
+  readonly openWatchers = new Set<OpenWatcher>();
   constructor(breaker: CircuitBreaker) {
     this.breaker = breaker;
   }
@@ -104,7 +109,7 @@ export class HealthRegistry {
     const created: ModelHealth = new ModelHealth(
       new CircuitBreaker(this.options, this.now, (s) => {
         this.hub.breakerStateChanged(upstream.name, label, s);
-        if (s === 'open') for (const watcher of [...created.openWatchers]) watcher();
+        if (s === 'open') for (const watcher of [...created.openWatchers]) watcher.breakerOpened();
       }),
     );
     state.models.set(model, created);
@@ -163,11 +168,13 @@ export class HealthRegistry {
     state.transport.release();
   }
 
-  /** Calls `fn` when this upstream's breaker for `model` opens; returns the unsubscribe function. */
-  onOpen(upstream: Upstream, model: string, fn: () => void): () => void {
-    const watchers = this.model(upstream, model).openWatchers;
-    watchers.add(fn);
-    return () => watchers.delete(fn);
+  /** Tells `watcher` when this upstream's breaker for `model` opens, until unwatched. */
+  watchOpen(upstream: Upstream, model: string, watcher: OpenWatcher): void {
+    this.model(upstream, model).openWatchers.add(watcher);
+  }
+
+  unwatchOpen(upstream: Upstream, model: string, watcher: OpenWatcher): void {
+    this.model(upstream, model).openWatchers.delete(watcher);
   }
 
   recordLatency(upstream: Upstream, model: string, stream: boolean, ms: number): void {

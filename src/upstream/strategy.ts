@@ -14,7 +14,12 @@ export function orderCandidates(
   stream: boolean,
   health: HealthRegistry,
   random: () => number = Math.random,
-): Candidate[] {
+): readonly Candidate[] {
+  // One candidate (the common setup): no list to build.
+  if (route.candidates.length === 1) {
+    const only = route.candidates[0]!;
+    return health.available(only.upstream, route.model) ? route.candidates : [];
+  }
   const usable: Candidate[] = [];
   const cooling: Candidate[] = [];
   for (const c of route.candidates) {

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { ChunkAccountant } from './chunk-accountant.js';
+import { TextTally } from './token-estimate.js';
+
+const chunk = (content: string, extra = ''): string =>
+  `{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":${JSON.stringify(content)}},"logprobs":null,"finish_reason":null}]${extra}}`;
+
+describe('ChunkAccountant', () => {
+  it.each([
+    [80, 0],
+    [2_000, 0.02],
+  ])(
+    'keeps %i events aside after the first token and estimates their text (tolerance %d)',
+    async (n, tolerance) => {
+      const words = Array.from({ length: n }, (_, i) => `${i === 0 ? '' : ' '}word${i % 17}`);
+      const accountant = new ChunkAccountant('chat/completions');
+      expect(accountant.onEvent(undefined, chunk(''))).toBe('meta'); // the role chunk
+      for (const w of words) {
+        const raw = Buffer.from(`data: ${chunk(w)}\n\n`);
+        expect(accountant.onRawEvent(raw) ?? accountant.onEvent(undefined, chunk(w))).toBe('content');
+      }
+      const direct = new TextTally();
+      direct.add(words.join(''));
+      const exact = await direct.tokens();
+      // Exact while the kept data fits its budget; scaled from the kept sample beyond it.
+      expect(Math.abs((await accountant.text.tokens()) - exact)).toBeLessThanOrEqual(exact * tolerance);
+    },
+  );
+
+  it('still finds usage, errors and the end after the first token', () => {
+    const accountant = new ChunkAccountant('chat/completions');
+    accountant.onEvent(undefined, chunk('hi'));
+    const raw = (data: string): Buffer => Buffer.from(`data: ${data}\n\n`);
+    expect(accountant.onRawEvent(raw(chunk(' there', ',"usage":null')))).toBe('content');
+    // Usage objects, errors and the end are never taken by the fast path.
+    const usage = '{"choices":[],"usage": {"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}';
+    expect(accountant.onRawEvent(raw(usage))).toBeUndefined();
+    expect(accountant.onRawEvent(raw('{"error":{"message":"x"}}'))).toBeUndefined();
+    expect(accountant.onRawEvent(raw('[DONE]'))).toBeUndefined();
+    expect(accountant.onRawEvent(Buffer.from(`event: error\ndata: {}\n\n`))).toBeUndefined();
+    // Content that merely mentions them (escaped inside a string) still goes fast.
+    expect(accountant.onRawEvent(raw(chunk('the \\"usage\\": {x} and [ DONE ]')))).toBe('content');
+    expect(
+      accountant.onEvent(
+        undefined,
+        '{"choices":[],"usage": {"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}',
+      ),
+    ).toBe('usage_only');
+    expect(accountant.usage?.totalTokens).toBe(5);
+    expect(accountant.onEvent(undefined, '{"error":{"message":"overloaded","code":"server_busy"}}')).toBe(
+      'error',
+    );
+    expect(accountant.streamError).toEqual({ message: 'overloaded', code: 'server_busy' });
+    expect(accountant.onEvent(undefined, '[DONE]')).toBe('done');
+  });
+
+  it('reads usage in a final chunk that also carries choices', () => {
+    const accountant = new ChunkAccountant('chat/completions');
+    accountant.onEvent(undefined, chunk('a'));
+    accountant.onEvent(
+      undefined,
+      chunk('b', ',"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}'),
+    );
+    expect(accountant.usage?.completionTokens).toBe(2);
+  });
+});
