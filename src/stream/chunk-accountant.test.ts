@@ -64,3 +64,37 @@ describe('ChunkAccountant', () => {
     expect(accountant.usage?.completionTokens).toBe(2);
   });
 });
+
+describe('ChunkAccountant.skimPrefix', () => {
+  const events = (...datas: string[]): Buffer => Buffer.from(datas.map((d) => `data: ${d}\n\n`).join(''));
+
+  it('takes a chunk of whole plain content events once the first token is known, and estimates it', async () => {
+    const accountant = new ChunkAccountant('chat/completions');
+    expect(accountant.skimPrefix(events(chunk('too early')))).toBe(0);
+    accountant.onEvent(undefined, chunk('Hello'));
+    const run = events(chunk(' big'), chunk(' world', ',"usage":null'));
+    expect(accountant.skimPrefix(run)).toBe(run.length);
+    const direct = new TextTally();
+    direct.add('Hello big world');
+    expect(await accountant.text.tokens()).toBe(await direct.tokens());
+  });
+
+  it('stops before anything that may matter, on an event boundary', () => {
+    const accountant = new ChunkAccountant('chat/completions');
+    accountant.onEvent(undefined, chunk('Hello'));
+    const first = events(chunk('a'), chunk('b')).length;
+    const upTo = (...tail: string[]): number =>
+      accountant.skimPrefix(events(chunk('a'), chunk('b'), ...tail));
+    expect(upTo('[DONE]')).toBe(first);
+    expect(upTo('{"choices":[],"usage": {"total_tokens":3}}', '[DONE]')).toBe(first);
+    expect(upTo('{"error":{"message":"x"}}')).toBe(first);
+    const one = `data: ${chunk('a')}\n\n`;
+    expect(accountant.skimPrefix(Buffer.from(`${one}event: error\ndata: {}\n\n`))).toBe(one.length);
+    // An unfinished event stays for the framer.
+    expect(accountant.skimPrefix(Buffer.from(`${one}data: ${chunk('b')}`))).toBe(one.length);
+    expect(accountant.skimPrefix(events('[DONE]'))).toBe(0);
+    expect(accountant.skimPrefix(Buffer.from(`: keep-alive\n\n${one}`))).toBe(0);
+    const crlf = Buffer.from(`data: ${chunk('a')}\r\n\r\n`);
+    expect(accountant.skimPrefix(crlf)).toBe(crlf.length);
+  });
+});

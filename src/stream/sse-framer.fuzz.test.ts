@@ -63,7 +63,8 @@ describe('SseFramer against eventsource-parser', () => {
       parser.feed(text.endsWith('\r') ? `${text}\n` : text);
       const framer = new SseFramer(1 << 20);
       const got: SseEvent[] = [];
-      for (const chunk of randomChunks(bytes, random)) framer.push(chunk, (raw) => got.push(parseEvent(raw)));
+      for (const chunk of randomChunks(bytes, random))
+        framer.push(chunk, (raw) => void got.push(parseEvent(raw)));
       // eventsource-parser reports data events only; comments carry no data.
       const withData = got.filter((e) => e.data !== undefined);
       expect(

@@ -4,7 +4,7 @@ import { findEventEnd, parseEvent, type SseEvent, SseEventTooLargeError, SseFram
 function frame(chunks: string[], max = 1024): SseEvent[] {
   const framer = new SseFramer(max);
   const events: SseEvent[] = [];
-  for (const c of chunks) framer.push(Buffer.from(c), (raw) => events.push(parseEvent(raw)));
+  for (const c of chunks) framer.push(Buffer.from(c), (raw) => void events.push(parseEvent(raw)));
   return events;
 }
 
@@ -24,9 +24,9 @@ describe('SseFramer', () => {
   it('ends an event on a CR blank line at once, keeping a following LF for the next event', () => {
     const framer = new SseFramer(1024);
     const events: SseEvent[] = [];
-    framer.push(Buffer.from('data: a\r\r'), (raw) => events.push(parseEvent(raw)));
+    framer.push(Buffer.from('data: a\r\r'), (raw) => void events.push(parseEvent(raw)));
     expect(events.map((e) => e.data)).toEqual(['a']);
-    framer.push(Buffer.from('\ndata: b\n\n'), (raw) => events.push(parseEvent(raw)));
+    framer.push(Buffer.from('\ndata: b\n\n'), (raw) => void events.push(parseEvent(raw)));
     expect(events.map((e) => e.data)).toEqual(['a', 'b']);
     expect(Buffer.concat(events.map((e) => e.raw)).toString()).toBe('data: a\r\r\ndata: b\n\n');
   });
@@ -44,9 +44,9 @@ describe('SseFramer', () => {
 
   it('holds an unfinished event and throws once it outgrows the limit', () => {
     const framer = new SseFramer(16);
-    framer.push(Buffer.from('data: 0123456'), () => {});
+    framer.push(Buffer.from('data: 0123456'), () => undefined);
     expect(framer.pendingBytes).toBe(13);
-    expect(() => framer.push(Buffer.from('789abcdef'), () => {})).toThrow(SseEventTooLargeError);
+    expect(() => framer.push(Buffer.from('789abcdef'), () => undefined)).toThrow(SseEventTooLargeError);
   });
 
   it('finds no end in an unfinished event', () => {

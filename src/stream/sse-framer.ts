@@ -44,17 +44,20 @@ export class SseFramer {
 
   /**
    * Feeds a chunk; calls `onEvent` with the exact bytes of each event it
-   * completes, in order (`parseEvent` reads its fields, when needed).
-   * Throws SseEventTooLargeError when an unfinished event outgrows the limit.
+   * completes, in order (`parseEvent` reads its fields, when needed). When
+   * `onEvent` returns true, framing stops and the unread rest of the chunk is
+   * returned (it starts on an event boundary). Throws SseEventTooLargeError
+   * when an unfinished event outgrows the limit.
    */
-  push(chunk: Buffer, onEvent: (raw: Buffer) => void): void {
+  push(chunk: Buffer, onEvent: (raw: Buffer) => boolean | undefined): Buffer | undefined {
     const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
     this.pending = undefined;
     let start = 0;
     for (;;) {
       const end = findEventEnd(buf, start);
       if (end < 0) break;
-      onEvent(buf.subarray(start, end));
+      // The caller may stop here and take the rest (which starts on an event boundary) itself.
+      if (onEvent(buf.subarray(start, end)) === true) return end < buf.length ? buf.subarray(end) : undefined;
       start = end;
     }
     if (start < buf.length) {
@@ -62,6 +65,7 @@ export class SseFramer {
       // Copy the tail so the (possibly large) chunk it came from can be freed.
       this.pending = Buffer.from(buf.subarray(start));
     }
+    return undefined;
   }
 }
 

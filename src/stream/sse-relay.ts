@@ -50,22 +50,42 @@ export class SseRelay {
    */
   push(chunk: Buffer): boolean {
     const wasWhole = this.framer.pendingBytes === 0;
-    let out: Buffer[] | undefined;
+    const out: Buffer[] = [];
     let forwardedAll = true;
     let count = 0;
-    this.framer.push(chunk, (raw) => {
+    let skimAfterCommit = !this.committed;
+    const onEvent = (raw: Buffer): boolean => {
       count++;
-      if (!this.keep(raw, this.classify(raw))) forwardedAll = false;
-      else if (out) out.push(raw);
-      else out = [raw];
-    });
+      if (this.keep(raw, this.classify(raw))) out.push(raw);
+      else forwardedAll = false;
+      // Right after the first token (often in the same read as the whole stream), try the rest at once.
+      if (skimAfterCommit && this.committed) {
+        skimAfterCommit = false;
+        return true;
+      }
+      return false;
+    };
+    // Mid-stream, plain content events go straight through without being read one by one.
+    let rest: Buffer | undefined = this.committed && wasWhole ? this.skim(chunk, out) : chunk;
+    if (rest) rest = this.framer.push(rest, onEvent);
+    if (rest) rest = this.skim(rest, out);
+    if (rest) this.framer.push(rest, onEvent);
+    if (out.length > 0) count++;
     if (!this.committed || count === 0) return this.takeDrained();
     // Zero-copy: the chunk was exactly the events we forward, unchanged.
     if (forwardedAll && wasWhole && this.framer.pendingBytes === 0) return this.options.write(chunk);
     // When a commit happened inside this chunk, its held events were written already.
     const drained = this.takeDrained();
-    if (!out) return drained;
+    if (out.length === 0) return drained;
     return this.options.write(out.length === 1 ? out[0]! : Buffer.concat(out)) && drained;
+  }
+
+  /** Moves the skimmable prefix of `buf` (whole plain content events) to `out`; returns what is left. */
+  private skim(buf: Buffer, out: Buffer[]): Buffer | undefined {
+    const n = this.options.accountant.skimPrefix(buf);
+    if (n === 0) return buf;
+    out.push(n === buf.length ? buf : buf.subarray(0, n));
+    return n === buf.length ? undefined : buf.subarray(n);
   }
 
   /** The upstream body ended cleanly (no transport error). */
