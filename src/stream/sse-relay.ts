@@ -53,20 +53,23 @@ export class SseRelay {
     const out: Buffer[] = [];
     let forwardedAll = true;
     let count = 0;
-    let skimAfterCommit = !this.committed;
+    // One chance per read to skim: at its start when it starts on an event
+    // boundary, else right after its first event (the one a previous read
+    // left unfinished, or the first token, often in the same read as the
+    // whole stream).
+    let trySkim = !(this.committed && wasWhole);
     const onEvent = (raw: Buffer): boolean => {
       count++;
       if (this.keep(raw, this.classify(raw))) out.push(raw);
       else forwardedAll = false;
-      // Right after the first token (often in the same read as the whole stream), try the rest at once.
-      if (skimAfterCommit && this.committed) {
-        skimAfterCommit = false;
+      if (trySkim && this.committed) {
+        trySkim = false;
         return true;
       }
       return false;
     };
     // Mid-stream, plain content events go straight through without being read one by one.
-    let rest: Buffer | undefined = this.committed && wasWhole ? this.skim(chunk, out) : chunk;
+    let rest: Buffer | undefined = trySkim ? chunk : this.skim(chunk, out);
     if (rest) rest = this.framer.push(rest, onEvent);
     if (rest) rest = this.skim(rest, out);
     if (rest) this.framer.push(rest, onEvent);
