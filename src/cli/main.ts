@@ -4,11 +4,12 @@
 import cluster from 'node:cluster';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfigFile, resolveConfig } from '../config/load.js';
-import { createLogger, flushLogger } from '../logging/logger.js';
+import { createLogger } from '../logging/logger.js';
 import { registerOpsCommand } from '../ops/cli.js';
 import { startRelay } from '../relay.js';
 import { VERSION } from '../version.js';
 import { banner } from './banner.js';
+import { exitAfterDrain } from './shutdown.js';
 import { runSimulator } from './simulate.js';
 import { runPrimary, runWorker } from './workers.js';
 
@@ -67,26 +68,12 @@ program
     const relay = await startRelay(resolved, logger);
     process.stderr.write(`${banner(relay, resolved.source)}\n`);
     logger.info({ address: relay.address, source: resolved.source }, 'sheepdog started');
-    let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal, in_flight: relay.app.inFlight() }, 'shutting down: draining in-flight requests');
-      relay.stop().then(
-        () => {
-          logger.info('stopped');
-          flushLogger(logger);
-          process.exit(0);
-        },
-        (err: unknown) => {
-          logger.error({ err }, 'error during shutdown');
-          flushLogger(logger);
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
+    exitAfterDrain(
+      logger,
+      'sheepdog',
+      () => relay.app.inFlight(),
+      () => relay.stop(),
+    );
   });
 
 program

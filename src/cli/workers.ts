@@ -12,6 +12,7 @@ import { listenMetrics, metricsHandler, PrimaryMetrics } from '../metrics/index.
 import { startRelay } from '../relay.js';
 import { type Simulator, startSimulator } from '../simulator/index.js';
 import { banner } from './banner.js';
+import { exitAfterDrain } from './shutdown.js';
 
 const LISTENING = 'sheepdog:worker:listening';
 const FAILED = 'sheepdog:worker:failed';
@@ -150,30 +151,14 @@ export async function runWorker(resolved: ResolvedConfig, baseLogger: Logger): P
     upstreams: relay.app.upstreams.map(({ name, origin, basePath }) => ({ name, origin, basePath })),
   };
   process.send?.(message);
-  let stopping = false;
-  const stop = (reason: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info(
-      { reason, in_flight: relay.app.inFlight() },
-      'worker shutting down: draining in-flight requests',
-    );
-    relay
-      .stop()
-      .then(() => relay.metrics?.worker?.sendFinal())
-      .then(
-        () => {
-          flushLogger(logger);
-          process.exit(0);
-        },
-        (err: unknown) => {
-          logger.error({ err }, 'error during worker shutdown');
-          flushLogger(logger);
-          process.exit(1);
-        },
-      );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  const stop = exitAfterDrain(
+    logger,
+    'worker',
+    () => relay.app.inFlight(),
+    async () => {
+      await relay.stop();
+      await relay.metrics?.worker?.sendFinal();
+    },
+  );
   process.on('disconnect', () => stop('primary_gone'));
 }
