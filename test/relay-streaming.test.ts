@@ -49,6 +49,21 @@ describe('streaming', () => {
     expect(done?.record.usage?.completionTokens).toBeGreaterThan(0);
   });
 
+  it('cancels the upstream call when a client gives up on a slow non-stream request', async () => {
+    env = await relayWithSimulator({ faults: { latency_ms: 5_000 } });
+    const finished = env.relay.nextFinished();
+    const controller = new AbortController();
+    const call = env.relay
+      .client()
+      .chat.completions.create({ model: 'gpt-4.1', messages }, { signal: controller.signal });
+    await eventually(() => env!.sim.stats().in_flight === 1);
+    controller.abort();
+    await expect(call).rejects.toThrow();
+    await eventually(() => env!.sim.stats().aborted === 1);
+    const [done] = await finished;
+    expect(done?.info).toMatchObject({ outcome: 'aborted', status: 499 });
+  });
+
   it('ends a stream the upstream cuts with an SSE error the openai client raises, recorded as failed', async () => {
     env = await relayWithSimulator({ completionTokens: 20, faults: { cut_stream_after: 5 } });
     const finished = env.relay.nextFinished();
