@@ -51,7 +51,8 @@ export async function startRelay(
     config.upstreams = [upstreamSchema.parse({ name: SIMULATOR_UPSTREAM, base_url })];
   }
   const app = createApp({ config, logger });
-  app.hub.subscribe(requestLogger(logger));
+  const requestLog = requestLogger(logger, { batch: true });
+  app.hub.subscribe(requestLog);
   const metrics = createMetrics(config, { clusterWorker: options.clusterWorker !== undefined });
   if (metrics) attachMetrics(app, metrics, logger);
   let address: AddressInfo;
@@ -78,6 +79,7 @@ export async function startRelay(
     metricsAddress: metricsServer?.address,
     async stop(timeoutMs) {
       await app.shutdown(timeoutMs);
+      requestLog.flush();
       await metricsServer?.close();
       await simulator?.close();
     },

@@ -16,11 +16,49 @@ const WARN = pino.levels.values.warn ?? 40;
 /** A JSON string literal; client-chosen text (model names, upstream error codes) is escaped. */
 const str = (value: string): string => JSON.stringify(value);
 
-export function requestLogger(logger: Logger): RelayObserver {
+/** Lines are handed to the destination in batches of about this size... */
+const BATCH_CHARS = 32 * 1024;
+/** ...or at least this often, so a quiet relay's lines still show within a moment. */
+const BATCH_MS = 200;
+
+export interface RequestLogger extends RelayObserver {
+  /** Writes out lines still batched (call before exit). */
+  flush(): void;
+}
+
+/**
+ * `batch`: hand lines to the destination in batches (fewer, larger writes:
+ * the write is a large share of a line's cost under load); lines then appear
+ * up to BATCH_MS late. Off by default, so a test destination sees each line at once.
+ */
+export function requestLogger(logger: Logger, options: { batch?: boolean } = {}): RequestLogger {
   const destination = (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]!;
+  let pending = '';
+  let timer: NodeJS.Timeout | undefined;
+  const flush = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (pending === '') return;
+    const out = pending;
+    pending = '';
+    destination.write(out);
+  };
+  const write = options.batch
+    ? (line: string): void => {
+        pending += line;
+        if (pending.length >= BATCH_CHARS) flush();
+        else if (!timer) {
+          timer = setTimeout(flush, BATCH_MS);
+          timer.unref();
+        }
+      }
+    : (line: string): void => {
+        destination.write(line);
+      };
   // The logger's bindings (e.g. `"service":"sheepdog"`) as pino writes them: `,"k":v,...`.
   const bindings = (logger as unknown as Record<symbol, string>)[pino.symbols.chindingsSym] ?? '';
   return {
+    flush,
     requestFinished(req: RequestRecord, info: FinishInfo): void {
       const warn = info.outcome === 'failed' || info.outcome === 'stream_cut';
       if (!logger.isLevelEnabled(warn ? 'warn' : 'info')) return;
@@ -36,7 +74,7 @@ export function requestLogger(logger: Logger): RelayObserver {
       const usage = req.usage;
       if (usage !== undefined)
         line += `,"prompt_tokens":${usage.promptTokens},"completion_tokens":${usage.completionTokens},"usage_source":"${req.usageSource}"`;
-      destination.write(`${line},"msg":"request"}\n`);
+      write(`${line},"msg":"request"}\n`);
     },
   };
 }
