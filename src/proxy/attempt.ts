@@ -108,9 +108,8 @@ export class UpstreamAttempt implements ExchangeEvents {
   watchingOpen = false;
   private readonly o: AttemptOptions;
   private exchange: Exchange | undefined;
+  /** The first byte/token deadline; once signalled, it re-arms itself for the rest of the total. */
   private timer: NodeJS.Timeout | undefined;
-  /** The armed deadline is the total one (else the first byte/token one). */
-  private totalArmed = false;
   private chunks: Buffer[] = [];
   private bytes = 0;
   private headers: IncomingHttpHeaders = {};
@@ -130,7 +129,11 @@ export class UpstreamAttempt implements ExchangeEvents {
     const t = options.candidate.timeouts;
     const stream = options.record.stream;
     // Our own timer for the first deadline: undici's header timer ticks in half seconds.
-    this.arm(Math.min(stream ? t.first_token_ms : t.first_byte_ms, t.total_ms), false);
+    this.timer = setTimeout(
+      onDeadline,
+      Math.max(1, Math.min(stream ? t.first_token_ms : t.first_byte_ms, t.total_ms)),
+      this,
+    );
     this.exchange = dispatchExchange(
       options.candidate.upstream,
       {
@@ -155,17 +158,19 @@ export class UpstreamAttempt implements ExchangeEvents {
     this.failOrCut(failure);
   }
 
-  private arm(ms: number, total: boolean): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.totalArmed = total;
-    this.timer = setTimeout(onDeadline, Math.max(1, ms), this);
-  }
-
   /** The armed deadline passed (called by the timer). */
   deadlinePassed(): void {
     const t = this.candidate.timeouts;
     const name = this.info.upstream;
-    if (this.totalArmed) this.failOrCut(totalTimeout(name, t.total_ms));
+    if (this.signalled) {
+      // Answered in time: what is left now is the total deadline.
+      const left = t.total_ms - (performance.now() - this.startedAt);
+      if (left >= 1) this.timer = setTimeout(onDeadline, left, this);
+      else this.failOrCut(totalTimeout(name, t.total_ms));
+      return;
+    }
+    if (t.total_ms <= (this.o.record.stream ? t.first_token_ms : t.first_byte_ms))
+      this.failOrCut(totalTimeout(name, t.total_ms));
     else if (this.o.record.stream) this.failOrCut(firstTokenTimeout(name, t.first_token_ms));
     else this.failOrCut(firstByteTimeout(name, t.first_byte_ms));
   }
@@ -173,8 +178,8 @@ export class UpstreamAttempt implements ExchangeEvents {
   private signal(): void {
     if (this.signalled) return;
     this.signalled = true;
+    // The first deadline's timer is left armed (no timer churn per request): it re-arms itself for the total.
     const now = performance.now();
-    this.arm(this.candidate.timeouts.total_ms - (now - this.startedAt), true);
     // The upstream's latency: from sending, not from waiting for a pooled connection.
     this.o.owner.attemptSignalled(this, now - (this.sentAt || this.startedAt));
   }

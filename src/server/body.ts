@@ -6,7 +6,7 @@ import { RelayError } from '../errors.js';
 /** Rejects a declared non-JSON content type; a missing one is accepted as JSON. */
 export function checkJsonContentType(req: IncomingMessage): void {
   const type = req.headers['content-type'];
-  if (type === undefined || type === '') return;
+  if (type === undefined || type === '' || type === 'application/json') return;
   const base = type.split(';', 1)[0]!.trim().toLowerCase();
   if (base === 'application/json' || base.endsWith('+json')) return;
   throw new RelayError(

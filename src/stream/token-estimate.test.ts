@@ -17,4 +17,25 @@ describe('TextTally', () => {
     expect(tally.sample().length).toBe(TextTally.SAMPLE_CHARS);
     expect(tally.totalChars).toBe(40_000);
   });
+
+  it('keeps deferred bytes as a view only when they are most of their read', async () => {
+    const seen: string[] = [];
+    const extract = (raw: Buffer): string => {
+      seen.push(raw.toString('latin1'));
+      return raw.toString('latin1');
+    };
+    // A short stream's whole read: kept as it is.
+    const whole = Buffer.from(new ArrayBuffer(12));
+    whole.write('hello world!', 'latin1');
+    // Eight bytes of a 64 KiB read: copied, so the read can be freed (and changing it later changes nothing).
+    const big = Buffer.alloc(64 * 1024, 0x78);
+    const part = big.subarray(0, 8);
+    const tally = new TextTally();
+    tally.deferRaw(whole, extract);
+    tally.deferRaw(part, extract);
+    big.fill(0x79);
+    whole.write('HELLO', 'latin1');
+    await tally.tokens();
+    expect(seen).toEqual(['HELLO world!', 'xxxxxxxx']);
+  });
 });

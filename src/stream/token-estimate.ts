@@ -41,15 +41,18 @@ export class TextTally {
 
   /**
    * Keeps an event's bytes instead of its text: reading the text costs a parse
-   * per event and is only needed in the rare case usage never arrives. The
-   * bytes are copied (a slice would pin the whole socket read it came from);
-   * beyond the kept sample only their length is counted.
+   * per event and is only needed in the rare case usage never arrives. A
+   * view pins the whole socket read it came from, so the bytes are kept as a
+   * view only when they are most of that read (a short stream's one read: no
+   * copy), else copied. Beyond the kept sample only their length is counted.
    */
   deferRaw(raw: Buffer, extract: (raw: Buffer) => string): void {
     this.deferredTotal += raw.length;
-    if (this.deferredBytes >= TextTally.DEFERRED_BYTES) return;
+    const room = TextTally.DEFERRED_BYTES - this.deferredBytes;
+    if (room <= 0) return;
     this.extract = extract;
-    this.deferred.push(Buffer.from(raw));
+    const asView = raw.length <= room && raw.buffer.byteLength <= 2 * raw.length;
+    this.deferred.push(asView ? raw : Buffer.from(raw));
     this.deferredBytes += raw.length;
   }
 

@@ -100,7 +100,13 @@ export class Exchange implements Dispatcher.DispatchHandler {
 export function readHeaders(raw: ReadonlyArray<Buffer | string>): IncomingHttpHeaders {
   const headers: IncomingHttpHeaders = {};
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!.toString('latin1').toLowerCase();
+    const field = raw[i]!;
+    // Skip most unread names (date, connection, keep-alive, ...) on their first byte and length, undecoded.
+    const first = (typeof field === 'string' ? field.charCodeAt(0) : field[0]!) | 0x20;
+    if (first === 0x63 /* c */) {
+      if (field.length !== 12) continue;
+    } else if (first !== 0x78 /* x */ && first !== 0x72 /* r */ && first !== 0x6f /* o */) continue;
+    const name = field.toString('latin1').toLowerCase();
     if (
       name === 'content-type' ||
       name.startsWith('x-ratelimit-') ||

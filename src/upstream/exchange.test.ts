@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { readHeaders } from './exchange.js';
+
+const raw = (pairs: Array<[string, string]>): Buffer[] =>
+  pairs.flatMap(([name, value]) => [Buffer.from(name, 'latin1'), Buffer.from(value, 'latin1')]);
+
+describe('readHeaders', () => {
+  it('decodes the headers the relay reads, whatever their case, and only those', () => {
+    const headers = readHeaders(
+      raw([
+        ['Date', 'Sat, 28 Nov 2026 19:50:37 GMT'],
+        ['Content-Type', 'text/event-stream'],
+        ['Cache-Control', 'no-cache'],
+        ['Connection', 'keep-alive'],
+        ['X-RateLimit-Remaining-Requests', '9999'],
+        ['x-request-id', 'req_1'],
+        ['Retry-After', '3'],
+        ['retry-after-ms', '2500'],
+        ['OpenAI-Processing-Ms', '12'],
+        ['Set-Cookie', 'a=b'],
+        ['Content-Length', '10'],
+        ['Transfer-Encoding', 'chunked'],
+        ['x-ratelimit-remaining-requests', 'second copy'],
+      ]),
+    );
+    expect(headers).toEqual({
+      'content-type': 'text/event-stream',
+      'x-ratelimit-remaining-requests': '9999',
+      'x-request-id': 'req_1',
+      'retry-after': '3',
+      'retry-after-ms': '2500',
+      'openai-processing-ms': '12',
+    });
+  });
+});
