@@ -18,15 +18,15 @@ describe('TextTally', () => {
     expect(tally.totalChars).toBe(40_000);
   });
 
-  it('keeps deferred bytes as a view only when they are most of their read', async () => {
+  it('keeps deferred bytes as a view only when they are large and most of their read', async () => {
     const seen: string[] = [];
     const extract = (raw: Buffer): string => {
       seen.push(raw.toString('latin1'));
       return raw.toString('latin1');
     };
     // A short stream's whole read: kept as it is.
-    const whole = Buffer.from(new ArrayBuffer(12));
-    whole.write('hello world!', 'latin1');
+    const whole = Buffer.from(new ArrayBuffer(2048));
+    whole.fill(0x2e).write('hello world!', 'latin1');
     // Eight bytes of a 64 KiB read: copied, so the read can be freed (and changing it later changes nothing).
     const big = Buffer.alloc(64 * 1024, 0x78);
     const part = big.subarray(0, 8);
@@ -35,7 +35,12 @@ describe('TextTally', () => {
     tally.deferRaw(part, extract);
     big.fill(0x79);
     whole.write('HELLO', 'latin1');
+    // A small read: copied too (a view would keep an ArrayBuffer per read).
+    const small = Buffer.from(new ArrayBuffer(4));
+    small.write('abcd', 'latin1');
+    tally.deferRaw(small, extract);
+    small.write('ABCD', 'latin1');
     await tally.tokens();
-    expect(seen).toEqual(['HELLO world!', 'xxxxxxxx']);
+    expect(seen).toEqual([`HELLO world!${'.'.repeat(2036)}`, 'xxxxxxxx', 'abcd']);
   });
 });

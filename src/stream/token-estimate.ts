@@ -25,6 +25,8 @@ export class TextTally {
   private static readonly BATCH = 64;
   /** Raw event bytes kept (up to DEFERRED_BYTES) to read text from only if an estimate is needed. */
   private static readonly DEFERRED_BYTES = 16 * 1024;
+  /** Smaller deferred bytes are copied rather than kept as a view (see deferRaw). */
+  private static readonly VIEW_MIN_BYTES = 1024;
   private joined = '';
   private readonly parts: string[] = [];
   private sampleChars = 0;
@@ -43,15 +45,20 @@ export class TextTally {
    * Keeps an event's bytes instead of its text: reading the text costs a parse
    * per event and is only needed in the rare case usage never arrives. A
    * view pins the whole socket read it came from, so the bytes are kept as a
-   * view only when they are most of that read (a short stream's one read: no
-   * copy), else copied. Beyond the kept sample only their length is counted.
+   * view only when they are large and most of that read (a short stream's one
+   * read: no copy), else copied. Small ones are copied into Node's shared
+   * pool: a view per small read (a slow stream's one event) would keep a
+   * whole ArrayBuffer and its bookkeeping per read, for a copy that costs
+   * nothing measurable.
+   * Beyond the kept sample only their length is counted.
    */
   deferRaw(raw: Buffer, extract: (raw: Buffer) => string): void {
     this.deferredTotal += raw.length;
     const room = TextTally.DEFERRED_BYTES - this.deferredBytes;
     if (room <= 0) return;
     this.extract = extract;
-    const asView = raw.length <= room && raw.buffer.byteLength <= 2 * raw.length;
+    const asView =
+      raw.length >= TextTally.VIEW_MIN_BYTES && raw.length <= room && raw.buffer.byteLength <= 2 * raw.length;
     this.deferred.push(asView ? raw : Buffer.from(raw));
     this.deferredBytes += raw.length;
   }
