@@ -161,13 +161,16 @@ export function checkBars(summary, memory) {
       pass: m.peakMb < 300 && m.openAtEnd >= m.concurrency * 0.99,
       detail: `${m.openAtEnd} open at the end; ${m.perStreamKb?.toFixed(1)} KB per stream`,
     });
-    const grew = m.growthMb > Math.max(5, 0.05 * m.settledMb);
+    // Judged on the trend between the hold's second and last quarters (older result files: end minus start).
+    const trend = m.trendMb ?? m.growthMb;
+    const grew = trend > Math.max(5, 0.05 * m.settledMb);
+    const signed = (/** @type {number} */ x) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
     bars.push({
       bar: 'no RSS growth while streams grow (soak)',
       target: 'sheepdog',
-      value: `${m.growthMb >= 0 ? '+' : ''}${m.growthMb.toFixed(1)} MB over ${m.holdS} s`,
+      value: `${signed(trend)} MB trend over ${m.holdS} s`,
       pass: !grew,
-      detail: `each stream grew by ~${m.chunksPerStreamDuringHold} chunks; slope ${m.slopeMbPerMin.toFixed(1)} MB/min`,
+      detail: `each stream grew by ~${m.chunksPerStreamDuringHold} chunks; end minus start ${signed(m.growthMb)} MB; slope ${m.slopeMbPerMin.toFixed(1)} MB/min`,
     });
   }
   return bars;

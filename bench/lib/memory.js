@@ -11,6 +11,20 @@ import { cpuSeconds, memoryMb, resetPeak } from './proc-stats.js';
  * Least-squares slope of y over x.
  * @param {Array<[number, number]>} points
  */
+/**
+ * Mean RSS of the last quarter of the hold minus that of its second quarter:
+ * a leak shows as a steady rise between them, while the saw-tooth of garbage
+ * and major collections (up for a minute, down by 20 MB) mostly cancels out,
+ * which an end-minus-start difference does not.
+ * @param {number[]} values
+ */
+function quarterTrend(values) {
+  const q = Math.floor(values.length / 4);
+  if (q === 0) return values.length > 1 ? values[values.length - 1] - values[0] : 0;
+  const mean = (/** @type {number[]} */ xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return mean(values.slice(values.length - q)) - mean(values.slice(q, 2 * q));
+}
+
 function slope(points) {
   const n = points.length;
   if (n < 2) return 0;
@@ -75,6 +89,7 @@ export async function measureOpenStreams(bench, target, o) {
     endMb: last?.rssMb,
     peakMb,
     growthMb: (last?.rssMb ?? 0) - (first?.rssMb ?? 0),
+    trendMb: quarterTrend(settled.map((s) => s.rssMb)),
     slopeMbPerMin: 60 * slope(settled.map((s) => [s.t, s.rssMb])),
     perStreamKb: first ? ((first.rssMb - baselineMb) * 1024) / o.concurrency : undefined,
     chunksPerStreamDuringHold: chunksPerStream,

@@ -30,6 +30,8 @@ export interface ClientSink {
   commit(attempt: UpstreamAttempt, upstreamHeaders: IncomingHttpHeaders): boolean;
   /** False when the client's buffer is full. */
   write(bytes: Buffer): boolean;
+  /** Writes several pieces in one syscall; false when the client's buffer is full. */
+  writeMany(pieces: readonly Buffer[]): boolean;
   /** Calls `fn` once the client's buffer has drained. */
   onDrain(fn: () => void): void;
   /** Ends the response, optionally with a final SSE error event. */
@@ -212,6 +214,7 @@ export class UpstreamAttempt implements ExchangeEvents {
         return this.committed;
       },
       write: (bytes) => client.write(bytes),
+      writeMany: (pieces) => client.writeMany(pieces),
       onFirstToken: () => {
         this.firstTokenAt = performance.now();
         this.signal();

@@ -182,6 +182,16 @@ export class ProxyCall implements ClientSink {
   write(bytes: Buffer): boolean {
     return this.gone ? true : this.res.write(bytes);
   }
+  writeMany(pieces: readonly Buffer[]): boolean {
+    if (this.gone) return true;
+    // Corked, the pieces (each its own chunk in chunked encoding) leave in one writev.
+    const res = this.res;
+    res.cork();
+    let ok = true;
+    for (const piece of pieces) ok = res.write(piece) && ok;
+    res.uncork();
+    return ok;
+  }
   onDrain(fn: () => void): void {
     this.res.once('drain', fn);
   }

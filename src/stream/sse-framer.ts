@@ -50,8 +50,22 @@ export class SseFramer {
    * when an unfinished event outgrows the limit.
    */
   push(chunk: Buffer, onEvent: (raw: Buffer) => boolean | undefined): Buffer | undefined {
-    const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
-    this.pending = undefined;
+    let buf = chunk;
+    const pending = this.pending;
+    if (pending) {
+      this.pending = undefined;
+      const joined = this.joinStraddling(pending, chunk);
+      if (joined.rest === undefined) {
+        // The event goes on past this chunk too: keep all of it (one copy, already made).
+        if (joined.event.length > this.maxEventBytes) throw new SseEventTooLargeError(this.maxEventBytes);
+        this.pending = joined.event;
+        return undefined;
+      }
+      const rest = joined.rest;
+      if (onEvent(joined.event) === true) return rest.length > 0 ? rest : undefined;
+      if (rest.length === 0) return undefined;
+      buf = rest;
+    }
     let start = 0;
     for (;;) {
       const end = findEventEnd(buf, start);
@@ -67,7 +81,30 @@ export class SseFramer {
     }
     return undefined;
   }
+
+  /**
+   * Completes the event `pending` left unfinished with the head of `chunk`,
+   * copying only that event's bytes, not the whole chunk (a 64 KB read split
+   * mid-event would otherwise be copied whole). `rest`: the chunk after the
+   * event; undefined when the event does not end in this chunk (`event` then
+   * holds all the bytes so far).
+   */
+  private joinStraddling(pending: Buffer, chunk: Buffer): { event: Buffer; rest: Buffer | undefined } {
+    let take = Math.min(chunk.length, STRADDLE_WINDOW);
+    for (;;) {
+      const head = Buffer.concat([pending, chunk.subarray(0, take)], pending.length + take);
+      const end = findEventEnd(head, 0);
+      // An end found at the window's very end may depend on the byte after it (CR, then LF?): widen first.
+      if (end >= 0 && (end < head.length || take === chunk.length))
+        return { event: head.subarray(0, end), rest: chunk.subarray(end - pending.length) };
+      if (take === chunk.length) return { event: head, rest: undefined };
+      take = Math.min(chunk.length, take * 8);
+    }
+  }
 }
+
+/** Bytes of the next chunk looked at first for the end of an event a previous chunk left unfinished. */
+const STRADDLE_WINDOW = 1024;
 
 /**
  * Index just past the blank line ending the event that starts at `from`, or -1.

@@ -5,11 +5,12 @@
 
 import type { ChunkAccountant, EventKind } from './chunk-accountant.js';
 import { parseEvent, SseFramer } from './sse-framer.js';
+import { withoutUsageNull } from './usage-null.js';
 
 export interface SseRelayOptions {
   readonly accountant: ChunkAccountant;
   readonly maxEventBytes: number;
-  /** Drop the usage-only chunk: Sheepdog asked for usage, the client did not. */
+  /** Sheepdog asked for usage, the client did not: drop the usage-only chunk and every `"usage":null`. */
   readonly dropUsageOnly: boolean;
   /**
    * Claims the client and sends it the status line and headers; called once,
@@ -18,8 +19,13 @@ export interface SseRelayOptions {
   readonly commit: () => boolean;
   /** Writes to the client; false means its buffer is full (pause the upstream). */
   readonly write: (bytes: Buffer) => boolean;
+  /** Writes several pieces in one go (one syscall), without joining them first. */
+  readonly writeMany: (pieces: readonly Buffer[]) => boolean;
   readonly onFirstToken: () => void;
 }
+
+/** Up to this size, pieces of one read are joined before they are written (see SseRelay.forward). */
+const JOIN_MAX_BYTES = 8 * 1024;
 
 /** How the upstream body ended, as far as the relay can tell. */
 export type SseEnd = 'done' | 'cut' | 'error_event';
@@ -76,11 +82,25 @@ export class SseRelay {
     if (out.length > 0) count++;
     if (!this.committed || count === 0) return this.takeDrained();
     // Zero-copy: the chunk was exactly the events we forward, unchanged.
-    if (forwardedAll && wasWhole && this.framer.pendingBytes === 0) return this.options.write(chunk);
+    if (forwardedAll && wasWhole && this.framer.pendingBytes === 0) return this.send(chunk);
     // When a commit happened inside this chunk, its held events were written already.
     const drained = this.takeDrained();
     if (out.length === 0) return drained;
-    return this.options.write(out.length === 1 ? out[0]! : Buffer.concat(out)) && drained;
+    return this.forward(out) && drained;
+  }
+
+  /**
+   * Sends the events kept from one read. Small runs are joined (one chunk on
+   * the wire); large ones, such as most of a 64 KB read around a dropped or
+   * straddling event, go as they are rather than copied.
+   */
+  private forward(out: Buffer[]): boolean {
+    if (out.length === 1) return this.send(out[0]!);
+    let bytes = 0;
+    for (const piece of out) bytes += piece.length;
+    return bytes <= JOIN_MAX_BYTES
+      ? this.send(Buffer.concat(out, bytes))
+      : this.options.writeMany(this.options.dropUsageOnly ? out.map(withoutUsageNull) : out);
   }
 
   /** Moves the skimmable prefix of `buf` (whole plain content events) to `out`; returns what is left. */
@@ -100,6 +120,11 @@ export class SseRelay {
     if (!this.options.accountant.sawDone) return 'cut';
     if (!this.committed) this.commitNow();
     return this.lost ? 'cut' : 'done';
+  }
+
+  /** Writes events to the client, without the `"usage":null` fields Sheepdog caused (see usage-null.ts). */
+  private send(bytes: Buffer): boolean {
+    return this.options.write(this.options.dropUsageOnly ? withoutUsageNull(bytes) : bytes);
   }
 
   private takeDrained(): boolean {
@@ -155,7 +180,6 @@ export class SseRelay {
     const held = this.held;
     this.held = [];
     this.heldBytes = 0;
-    if (held.length > 0)
-      this.drained = this.options.write(held.length === 1 ? held[0]! : Buffer.concat(held));
+    if (held.length > 0) this.drained = this.send(held.length === 1 ? held[0]! : Buffer.concat(held));
   }
 }

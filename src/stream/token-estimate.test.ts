@@ -43,4 +43,26 @@ describe('TextTally', () => {
     await tally.tokens();
     expect(seen).toEqual([`HELLO world!${'.'.repeat(2036)}`, 'xxxxxxxx', 'abcd']);
   });
+
+  it('keeps only the whole events that fit its budget from a large read, and scales from them', async () => {
+    const event = (i: number): string => `data: {"choices":[{"delta":{"content":" word${i % 10}"}}]}\n\n`;
+    const all = Array.from({ length: 1_500 }, (_, i) => event(i)).join('');
+    const read = Buffer.from(all);
+    expect(read.length).toBeGreaterThan(64 * 1024);
+    const given: Buffer[] = [];
+    const extract = (raw: Buffer): string => {
+      given.push(raw);
+      return [...raw.toString().matchAll(/"content":"([^"]*)"/g)].map((m) => m[1]).join('');
+    };
+    const tally = new TextTally();
+    tally.deferRaw(read, extract);
+    const exact = new TextTally();
+    for (let i = 0; i < 1_500; i++) exact.add(` word${i % 10}`);
+    const estimated = await tally.tokens();
+    expect(given).toHaveLength(1);
+    expect(given[0]!.length).toBeLessThanOrEqual(16 * 1024);
+    expect(given[0]!.length).toBeGreaterThan(16 * 1024 - 100);
+    expect(given[0]!.toString().endsWith('\n\n')).toBe(true);
+    expect(Math.abs(estimated - (await exact.tokens()))).toBeLessThanOrEqual(0.02 * (await exact.tokens()));
+  });
 });

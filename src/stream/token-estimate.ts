@@ -42,23 +42,31 @@ export class TextTally {
   }
 
   /**
-   * Keeps an event's bytes instead of its text: reading the text costs a parse
-   * per event and is only needed in the rare case usage never arrives. A
-   * view pins the whole socket read it came from, so the bytes are kept as a
-   * view only when they are large and most of that read (a short stream's one
-   * read: no copy), else copied. Small ones are copied into Node's shared
-   * pool: a view per small read (a slow stream's one event) would keep a
-   * whole ArrayBuffer and its bookkeeping per read, for a copy that costs
-   * nothing measurable.
-   * Beyond the kept sample only their length is counted.
+   * Keeps an event's bytes (or a run of whole events) instead of their text:
+   * reading the text costs a parse per event and is only needed in the rare
+   * case usage never arrives. Up to DEFERRED_BYTES are kept; beyond that only
+   * their length is counted. How they are kept:
+   * - a read larger than what is left of the budget: only the whole events
+   *   that fit are copied (not the whole 64 KB read);
+   * - 1 KB or more and most of their socket read (a short stream's one
+   *   read): kept as a view, no copy;
+   * - else copied (a view pins the whole read it came from; a small read, a
+   *   slow stream's one event, would keep a whole ArrayBuffer and its
+   *   bookkeeping for a copy into Node's pool that costs nothing measurable).
    */
   deferRaw(raw: Buffer, extract: (raw: Buffer) => string): void {
     this.deferredTotal += raw.length;
     const room = TextTally.DEFERRED_BYTES - this.deferredBytes;
     if (room <= 0) return;
     this.extract = extract;
-    const asView =
-      raw.length >= TextTally.VIEW_MIN_BYTES && raw.length <= room && raw.buffer.byteLength <= 2 * raw.length;
+    if (raw.length > room) {
+      // (With CR-only line ends no boundary is found: a cut last event only reads as no text.)
+      const kept = raw.subarray(0, lastEventEndWithin(raw, room) || room);
+      this.deferred.push(Buffer.from(kept));
+      this.deferredBytes += kept.length;
+      return;
+    }
+    const asView = raw.length >= TextTally.VIEW_MIN_BYTES && raw.buffer.byteLength <= 2 * raw.length;
     this.deferred.push(asView ? raw : Buffer.from(raw));
     this.deferredBytes += raw.length;
   }
@@ -144,3 +152,14 @@ export async function estimateUsage(
     reasoningTokens: 0,
   };
 }
+
+/** End of the last LF- or CRLF-terminated event within the first `limit` bytes of whole events (0: none). */
+function lastEventEndWithin(raw: Buffer, limit: number): number {
+  if (limit < 2) return 0;
+  const lf = raw.lastIndexOf(LFLF, limit - 2);
+  const crlf = limit < 4 ? -1 : raw.lastIndexOf(CRLFCRLF, limit - 4);
+  return Math.max(lf < 0 ? 0 : lf + 2, crlf < 0 ? 0 : crlf + 4);
+}
+
+const LFLF = Buffer.from('\n\n');
+const CRLFCRLF = Buffer.from('\r\n\r\n');

@@ -14,6 +14,7 @@ function relay() {
     dropUsageOnly: true,
     commit: () => true,
     write: () => true,
+    writeMany: () => true,
     onFirstToken: () => {},
   });
 }
