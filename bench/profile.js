@@ -15,8 +15,8 @@ import { profileTop } from './lib/cpuprofile-top.js';
 import { startDriver } from './lib/driver-client.js';
 import { requestFor } from './lib/measure.js';
 import { freePort, startProcess, stopAll, stopProcess, waitForPort } from './lib/processes.js';
-import { SCENARIOS, SIM_COMPLETION_TOKENS } from './lib/scenarios.js';
-import { API_KEY } from './lib/targets.js';
+import { SCENARIOS } from './lib/scenarios.js';
+import { API_KEY, startSimulator } from './lib/targets.js';
 import { runWrk, wrkVersion } from './lib/wrk.js';
 
 const BENCH = new URL('.', import.meta.url).pathname;
@@ -35,21 +35,7 @@ if (!scenario) throw new Error(`unknown scenario ${values.scenario}`);
 const dir = mkdtempSync(join(tmpdir(), 'sheepdog-profile-'));
 
 try {
-  const simPort = /** @type {number} */ (await freePort());
-  const sim = startProcess('simulator', {
-    core: 1,
-    command: process.execPath,
-    args: [
-      join(ROOT, 'dist/cli/main.js'),
-      'simulate',
-      '--port',
-      String(simPort),
-      '--completion-tokens',
-      String(SIM_COMPLETION_TOKENS),
-    ],
-  });
-  await waitForPort(simPort, sim, 'simulator');
-  const simOrigin = `http://127.0.0.1:${simPort}`;
+  const { origin: simOrigin } = await startSimulator({ core: 1 });
   const port = /** @type {number} */ (await freePort());
   const profDir = join(dir, 'prof');
   let args;

@@ -13,6 +13,14 @@ afterEach(async () => {
   env = undefined;
 });
 
+/** Reads a stream to its end; the text that arrived stays in `got.text` when it fails. */
+async function readInto(
+  got: { text: string },
+  stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>,
+): Promise<void> {
+  for await (const chunk of stream) got.text += chunk.choices[0]?.delta.content ?? '';
+}
+
 describe('streaming', () => {
   it('delivers the first chunks before the upstream has finished (no buffering)', async () => {
     env = await relayWithSimulator({ completionTokens: 6, faults: { chunk_delay_ms: 300 } });
@@ -70,14 +78,11 @@ describe('streaming', () => {
     const stream = await env.relay
       .client()
       .chat.completions.create({ model: 'gpt-4.1', messages, stream: true });
-    let text = '';
-    const consume = async (): Promise<void> => {
-      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-    };
-    const failure = consume();
+    const got = { text: '' };
+    const failure = readInto(got, stream);
     await expect(failure).rejects.toBeInstanceOf(OpenAI.APIError);
     await expect(failure).rejects.toMatchObject({ error: { code: 'upstream_stream_cut' } });
-    expect(text.split(' ')).toHaveLength(5);
+    expect(got.text.split(' ')).toHaveLength(5);
     const [done] = await finished;
     expect(done?.info).toMatchObject({ outcome: 'stream_cut', status: 200 });
   });
@@ -121,6 +126,42 @@ describe('streaming', () => {
     expect(text).not.toContain('[DONE]');
   });
 
+  it('cuts a stream still running at its total deadline, after its first token came in time', async () => {
+    // The first-token deadline passes mid-stream (the answer had started): it re-arms for the rest of the total.
+    env = await relayWithSimulator(
+      { completionTokens: 60, faults: { chunk_delay_ms: 50 } },
+      { upstream: { timeouts: { first_token_ms: 400, total_ms: 1_200 } } },
+    );
+    const finished = env.relay.nextFinished();
+    const stream = await env.relay
+      .client()
+      .chat.completions.create({ model: 'gpt-4.1', messages, stream: true });
+    const got = { text: '' };
+    await expect(readInto(got, stream)).rejects.toMatchObject({ error: { code: 'upstream_timeout' } });
+    const words = got.text.trim().split(' ').length;
+    expect(words).toBeGreaterThan(5); // well past the first-token deadline...
+    expect(words).toBeLessThan(60); // ...but not to the end
+    const [done] = await finished;
+    expect(done?.info).toMatchObject({ outcome: 'stream_cut', errorCode: 'total_timeout' });
+    await eventually(() => env!.sim.stats().aborted === 1);
+  });
+
+  it('answers 504 naming the total deadline when it is shorter than the first-byte one', async () => {
+    env = await relayWithSimulator(
+      { faults: { latency_ms: 3_000 } },
+      { upstream: { timeouts: { first_byte_ms: 60_000, total_ms: 300 } }, retry: { max_attempts: 1 } },
+    );
+    const res = await fetch(`${env.relay.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4.1', messages }),
+    });
+    expect(res.status).toBe(504);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+      'Upstream sim did not finish within 300 ms',
+    );
+  });
+
   it('fails a stream that stalls longer than the idle timeout', async () => {
     env = await relayWithSimulator(
       { completionTokens: 10, faults: { stall_ms: 5_000, stall_after: 3 } },
@@ -130,11 +171,9 @@ describe('streaming', () => {
     const stream = await env.relay
       .client()
       .chat.completions.create({ model: 'gpt-4.1', messages, stream: true });
-    const consume = async (): Promise<void> => {
-      for await (const _ of stream) {
-      }
-    };
-    await expect(consume()).rejects.toMatchObject({ error: { code: 'upstream_timeout' } });
+    await expect(readInto({ text: '' }, stream)).rejects.toMatchObject({
+      error: { code: 'upstream_timeout' },
+    });
     const [done] = await finished;
     expect(done?.info.outcome).toBe('stream_cut');
     await eventually(() => env!.sim.stats().aborted === 1);

@@ -12,10 +12,10 @@ import { gitInfo, machineInfo } from './machine.js';
 import { measure, requestFor } from './measure.js';
 import { measureOpenStreams } from './memory.js';
 import { parseOptions, USAGE } from './options.js';
-import { freePort, killAllNow, startProcess, stopAll, waitForPort } from './processes.js';
+import { killAllNow, startProcess, stopAll } from './processes.js';
 import { markdownReport, terminalReport } from './report.js';
-import { chunkDelayMs, OPEN_STREAMS, SCENARIOS, SIM_COMPLETION_TOKENS } from './scenarios.js';
-import { startTargets } from './targets.js';
+import { chunkDelayMs, OPEN_STREAMS, SCENARIOS } from './scenarios.js';
+import { startSimulator, startTargets } from './targets.js';
 
 const BENCH = new URL('..', import.meta.url).pathname;
 const ROOT = join(BENCH, '..');
@@ -59,22 +59,10 @@ async function main() {
     say('  fewer than 2 cores: nothing is pinned, figures are indicative only');
 
   // The simulator: one process for every target, so each sees the same upstream.
-  const simPort = /** @type {number} */ (await freePort());
-  const sim = startProcess('simulator', {
+  const { child: sim, origin: simOrigin } = await startSimulator({
     core: options.loadCore,
-    command: process.execPath,
-    args: [
-      join(ROOT, 'dist/cli/main.js'),
-      'simulate',
-      '--port',
-      String(simPort),
-      '--completion-tokens',
-      String(SIM_COMPLETION_TOKENS),
-    ],
     logFile: join(tmpDir, 'simulator.log'),
   });
-  await waitForPort(simPort, sim, 'simulator');
-  const simOrigin = `http://127.0.0.1:${simPort}`;
   say(`[${clock()}] simulator on ${simOrigin} (pid ${sim.pid})`);
 
   const targets = await startTargets({

@@ -8,10 +8,6 @@ import { requestFor } from './measure.js';
 import { cpuSeconds, memoryMb, resetPeak } from './proc-stats.js';
 
 /**
- * Least-squares slope of y over x.
- * @param {Array<[number, number]>} points
- */
-/**
  * Mean RSS of the last quarter of the hold minus that of its second quarter:
  * a leak shows as a steady rise between them, while the saw-tooth of garbage
  * and major collections (up for a minute, down by 20 MB) mostly cancels out,
@@ -25,6 +21,10 @@ function quarterTrend(values) {
   return mean(values.slice(values.length - q)) - mean(values.slice(q, 2 * q));
 }
 
+/**
+ * Least-squares slope of y over x.
+ * @param {Array<[number, number]>} points
+ */
 function slope(points) {
   const n = points.length;
   if (n < 2) return 0;

@@ -7,11 +7,28 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { freePort, startProcess, waitForPort } from './processes.js';
+import { SIM_COMPLETION_TOKENS } from './scenarios.js';
 
 const BENCH = new URL('..', import.meta.url).pathname;
 const ROOT = join(BENCH, '..');
 const CLI = join(ROOT, 'dist/cli/main.js');
 export const API_KEY = 'sk-bench-not-a-secret';
+
+/**
+ * Starts the upstream simulator every target stands in front of, and waits until it listens.
+ * @param {{ core: number | undefined, logFile?: string }} o
+ */
+export async function startSimulator(o) {
+  const port = /** @type {number} */ (await freePort());
+  const child = startProcess('simulator', {
+    core: o.core,
+    command: process.execPath,
+    args: [CLI, 'simulate', '--port', String(port), '--completion-tokens', String(SIM_COMPLETION_TOKENS)],
+    logFile: o.logFile,
+  });
+  await waitForPort(port, child, 'simulator');
+  return { child, origin: `http://127.0.0.1:${port}` };
+}
 
 /**
  * @typedef {object} Target

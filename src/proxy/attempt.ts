@@ -319,15 +319,17 @@ export class UpstreamAttempt implements ExchangeEvents {
    */
   private failOrCut(failure: UpstreamFailure): void {
     if (this.ended) return;
-    this.exchange?.abort(failure);
     if (!this.committed) {
       this.settle({ kind: 'failed', failure });
-      return;
+    } else {
+      const client = this.o.client;
+      const outcome: Outcome = client.gone || failure.outcome === 'aborted' ? 'aborted' : 'stream_cut';
+      client.end(outcome === 'aborted' ? undefined : { code: failure.relayCode, message: failure.message });
+      this.settle({ kind: 'streamed', outcome, failure, accountant: this.accountant! });
     }
-    const client = this.o.client;
-    const outcome: Outcome = client.gone || failure.outcome === 'aborted' ? 'aborted' : 'stream_cut';
-    client.end(outcome === 'aborted' ? undefined : { code: failure.relayCode, message: failure.message });
-    this.settle({ kind: 'streamed', outcome, failure, accountant: this.accountant! });
+    // Last: undici reports the abort back through onError at once, which the ended attempt ignores.
+    // (Aborting first ran this method again from inside itself and ended the response twice.)
+    this.exchange?.abort(failure);
   }
 
   private settle(end: AttemptEnd): void {

@@ -3,7 +3,7 @@
 
 import type { Endpoint, Usage } from '../events/types.js';
 import { plainChunkContent } from './plain-chunk.js';
-import { findEventEnd, parseEvent } from './sse-framer.js';
+import { findEventEnd, lastEventEndAtOrBefore, parseEvent } from './sse-framer.js';
 import { TextTally } from './token-estimate.js';
 import { normalizeUsage } from './usage.js';
 
@@ -76,7 +76,7 @@ export class ChunkAccountant {
     const stop = STOP.exec(buf.toString('latin1'));
     // (A typed event's match starts on the line break before it: the event itself starts after.)
     const limit = stop === null ? buf.length : stop.index + (stop[0].startsWith('event:', 1) ? 1 : 0);
-    const end = boundaryAtOrBefore(buf, limit);
+    const end = lastEventEndAtOrBefore(buf, limit);
     if (end <= 0) return 0;
     this.text.deferRaw(end === buf.length ? buf : buf.subarray(0, end), this.extractText);
     return end;
@@ -238,17 +238,6 @@ function needsFullRead(raw: Buffer): boolean {
  * character late finds the same event boundary before it.
  */
 const STOP = /usage"\s*:\s*\{|error"|[\r\n]event:|DONE\]/g;
-const LFLF = Buffer.from('\n\n');
-const CRLFCRLF = Buffer.from('\r\n\r\n');
-
-/** The end of the last whole event that ends at or before `pos` (0: none). */
-function boundaryAtOrBefore(buf: Buffer, pos: number): number {
-  if (pos < 2) return 0;
-  const lf = buf.lastIndexOf(LFLF, pos - 2);
-  const crlf = pos < 4 ? -1 : buf.lastIndexOf(CRLFCRLF, pos - 4);
-  return Math.max(lf < 0 ? 0 : lf + 2, crlf < 0 ? 0 : crlf + 4);
-}
-
 /** After `"usage"`, is the value an object (OpenAI sends `"usage":null` in every chunk)? */
 function objectFollows(raw: Buffer, at: number): boolean {
   let i = at;

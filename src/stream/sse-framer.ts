@@ -143,6 +143,20 @@ export function findEventEnd(buf: Buffer, from: number): number {
   return -1;
 }
 
+const LFLF = Buffer.from('\n\n');
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+
+/**
+ * The end of the last LF- or CRLF-terminated event that ends at or before
+ * `pos` in bytes that start on an event boundary (0: none).
+ */
+export function lastEventEndAtOrBefore(buf: Buffer, pos: number): number {
+  if (pos < 2) return 0;
+  const lf = buf.lastIndexOf(LFLF, pos - 2);
+  const crlf = pos < 4 ? -1 : buf.lastIndexOf(CRLFCRLF, pos - 4);
+  return Math.max(lf < 0 ? 0 : lf + 2, crlf < 0 ? 0 : crlf + 4);
+}
+
 /** Parses the `event:` and `data:` fields of one raw event (comments and other fields ignored). */
 export function parseEvent(raw: Buffer): SseEvent {
   const text = raw.toString('utf8');

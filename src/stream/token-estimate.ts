@@ -5,6 +5,7 @@
 // up to a fixed sample so a stream's memory does not grow with its length.
 
 import type { Endpoint, Usage } from '../events/types.js';
+import { lastEventEndAtOrBefore } from './sse-framer.js';
 
 type CountTokens = (text: string) => number;
 let tokenizer: Promise<CountTokens> | undefined;
@@ -61,7 +62,7 @@ export class TextTally {
     this.extract = extract;
     if (raw.length > room) {
       // (With CR-only line ends no boundary is found: a cut last event only reads as no text.)
-      const kept = raw.subarray(0, lastEventEndWithin(raw, room) || room);
+      const kept = raw.subarray(0, lastEventEndAtOrBefore(raw, room) || room);
       this.deferred.push(Buffer.from(kept));
       this.deferredBytes += kept.length;
       return;
@@ -152,14 +153,3 @@ export async function estimateUsage(
     reasoningTokens: 0,
   };
 }
-
-/** End of the last LF- or CRLF-terminated event within the first `limit` bytes of whole events (0: none). */
-function lastEventEndWithin(raw: Buffer, limit: number): number {
-  if (limit < 2) return 0;
-  const lf = raw.lastIndexOf(LFLF, limit - 2);
-  const crlf = limit < 4 ? -1 : raw.lastIndexOf(CRLFCRLF, limit - 4);
-  return Math.max(lf < 0 ? 0 : lf + 2, crlf < 0 ? 0 : crlf + 4);
-}
-
-const LFLF = Buffer.from('\n\n');
-const CRLFCRLF = Buffer.from('\r\n\r\n');

@@ -25,21 +25,17 @@ export async function chatOnce(
   const base = { index, stream, startedAtMs: started - t0 };
   const messages = [{ role: 'user' as const, content: `request ${index}` }];
   try {
+    let response: Response;
     if (stream) {
-      const { data, response } = await client.chat.completions
+      const answer = await client.chat.completions
         .create({ model: 'gpt-4.1', messages, stream: true })
         .withResponse();
-      for await (const _chunk of data) {
+      for await (const _chunk of answer.data) {
       }
-      return {
-        ...base,
-        ok: true,
-        status: 200,
-        latencyMs: performance.now() - started,
-        upstream: response.headers.get('x-sheepdog-upstream'),
-      };
+      response = answer.response;
+    } else {
+      ({ response } = await client.chat.completions.create({ model: 'gpt-4.1', messages }).withResponse());
     }
-    const { response } = await client.chat.completions.create({ model: 'gpt-4.1', messages }).withResponse();
     return {
       ...base,
       ok: true,
