@@ -66,14 +66,15 @@ export class ChunkAccountant {
    * `buf` hold only plain content events (no usage object, error, typed event
    * or `[DONE]`), ending on an event boundary, and keeps those bytes aside for
    * estimation. A handful of native searches per read instead of work per
-   * event. 0: nothing could be skimmed.
+   * event. 0: nothing could be skimmed. `text`: `buf` as latin1, when the
+   * caller has it already.
    */
-  skimPrefix(buf: Buffer): number {
+  skimPrefix(buf: Buffer, text?: string): number {
     if (!this.contentSeen || buf[0] !== 0x64 /* d */) return 0;
     // The first position that must be read event by event: one regular
     // expression pass over the bytes (as latin1, one byte per character).
     STOP.lastIndex = 0;
-    const stop = STOP.exec(buf.toString('latin1'));
+    const stop = STOP.exec(text ?? buf.toString('latin1'));
     // (A typed event's match starts on the line break before it: the event itself starts after.)
     const limit = stop === null ? buf.length : stop.index + (stop[0].startsWith('event:', 1) ? 1 : 0);
     const end = lastEventEndAtOrBefore(buf, limit);

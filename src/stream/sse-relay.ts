@@ -5,7 +5,7 @@
 
 import type { ChunkAccountant, EventKind } from './chunk-accountant.js';
 import { parseEvent, SseFramer } from './sse-framer.js';
-import { withoutUsageNull } from './usage-null.js';
+import { stripUsageNull, withoutUsageNull } from './usage-null.js';
 
 export interface SseRelayOptions {
   readonly accountant: ChunkAccountant;
@@ -54,20 +54,34 @@ export class SseRelay {
    * Feeds one upstream chunk. Returns false when the client is backpressured.
    * Throws SseEventTooLargeError on an oversized event.
    */
-  push(chunk: Buffer): boolean {
+  push(read: Buffer): boolean {
+    // The `"usage":null` fields Sheepdog caused go on the way in, once per
+    // read (see usage-null.ts): everything after sees, holds and forwards
+    // clean bytes, and the skim reuses the decoded text.
+    let chunk = read;
+    let text: string | undefined;
+    if (this.options.dropUsageOnly) ({ bytes: chunk, text } = stripUsageNull(read));
     const wasWhole = this.framer.pendingBytes === 0;
+    const heldBefore = this.held.length;
     const out: Buffer[] = [];
     let forwardedAll = true;
     let count = 0;
+    // The first event of a read that completes one a previous read left
+    // unfinished was cleaned in two halves: a field split between them is still in it.
+    let straddling = !wasWhole && this.options.dropUsageOnly;
     // One chance per read to skim: at its start when it starts on an event
     // boundary, else right after its first event (the one a previous read
     // left unfinished, or the first token, often in the same read as the
     // whole stream).
     let trySkim = !(this.committed && wasWhole);
-    const onEvent = (raw: Buffer): boolean => {
+    const onEvent = (event: Buffer): boolean => {
       count++;
-      if (this.keep(raw, this.classify(raw))) out.push(raw);
-      else forwardedAll = false;
+      let raw = event;
+      if (straddling) {
+        straddling = false;
+        raw = withoutUsageNull(raw);
+      }
+      if (!this.keep(raw, this.classify(raw), out)) forwardedAll = false;
       if (trySkim && this.committed) {
         trySkim = false;
         return true;
@@ -75,15 +89,16 @@ export class SseRelay {
       return false;
     };
     // Mid-stream, plain content events go straight through without being read one by one.
-    let rest: Buffer | undefined = trySkim ? chunk : this.skim(chunk, out);
+    let rest: Buffer | undefined = trySkim ? chunk : this.skim(chunk, out, chunk, text);
     if (rest) rest = this.framer.push(rest, onEvent);
-    if (rest) rest = this.skim(rest, out);
+    if (rest) rest = this.skim(rest, out, chunk, text);
     if (rest) this.framer.push(rest, onEvent);
     if (out.length > 0) count++;
     if (!this.committed || count === 0) return this.takeDrained();
-    // Zero-copy: the chunk was exactly the events we forward, unchanged.
-    if (forwardedAll && wasWhole && this.framer.pendingBytes === 0) return this.send(chunk);
-    // When a commit happened inside this chunk, its held events were written already.
+    // Zero-copy: the chunk was exactly the events we forward, unchanged
+    // (held ones included, when it was this chunk that committed them).
+    if (forwardedAll && wasWhole && heldBefore === 0 && this.framer.pendingBytes === 0)
+      return this.send(chunk);
     const drained = this.takeDrained();
     if (out.length === 0) return drained;
     return this.forward(out) && drained;
@@ -98,14 +113,22 @@ export class SseRelay {
     if (out.length === 1) return this.send(out[0]!);
     let bytes = 0;
     for (const piece of out) bytes += piece.length;
-    return bytes <= JOIN_MAX_BYTES
-      ? this.send(Buffer.concat(out, bytes))
-      : this.options.writeMany(this.options.dropUsageOnly ? out.map(withoutUsageNull) : out);
+    return bytes <= JOIN_MAX_BYTES ? this.send(Buffer.concat(out, bytes)) : this.options.writeMany(out);
   }
 
-  /** Moves the skimmable prefix of `buf` (whole plain content events) to `out`; returns what is left. */
-  private skim(buf: Buffer, out: Buffer[]): Buffer | undefined {
-    const n = this.options.accountant.skimPrefix(buf);
+  /**
+   * Moves the skimmable prefix of `buf` (whole plain content events) to
+   * `out`; returns what is left. `text` is `read` as latin1, if known, and
+   * `buf` is `read` or a part of it.
+   */
+  private skim(buf: Buffer, out: Buffer[], read: Buffer, text: string | undefined): Buffer | undefined {
+    let bufText: string | undefined;
+    if (text !== undefined && buf.buffer === read.buffer) {
+      const from = buf.byteOffset - read.byteOffset;
+      if (from >= 0 && from + buf.length <= read.length)
+        bufText = from === 0 && buf.length === read.length ? text : text.slice(from, from + buf.length);
+    }
+    const n = this.options.accountant.skimPrefix(buf, bufText);
     if (n === 0) return buf;
     out.push(n === buf.length ? buf : buf.subarray(0, n));
     return n === buf.length ? undefined : buf.subarray(n);
@@ -122,9 +145,8 @@ export class SseRelay {
     return this.lost ? 'cut' : 'done';
   }
 
-  /** Writes events to the client, without the `"usage":null` fields Sheepdog caused (see usage-null.ts). */
   private send(bytes: Buffer): boolean {
-    return this.options.write(this.options.dropUsageOnly ? withoutUsageNull(bytes) : bytes);
+    return this.options.write(bytes);
   }
 
   private takeDrained(): boolean {
@@ -147,10 +169,16 @@ export class SseRelay {
     return kind;
   }
 
-  /** Decides whether an event goes to the client, holding it if not yet committed. */
-  private keep(raw: Buffer, kind: EventKind | 'comment'): boolean {
+  /**
+   * Decides whether an event goes to the client (into `out`), holding it if
+   * not yet committed. False when it is dropped or still held.
+   */
+  private keep(raw: Buffer, kind: EventKind | 'comment', out: Buffer[]): boolean {
     if (kind === 'usage_only' && this.options.dropUsageOnly) return false;
-    if (this.committed) return true;
+    if (this.committed) {
+      out.push(raw);
+      return true;
+    }
     if (this.lost) return false;
     if (kind === 'error') {
       this.failedBeforeCommit = true;
@@ -164,12 +192,16 @@ export class SseRelay {
       kind === 'done' ||
       kind === 'usage_only' ||
       this.heldBytes > this.options.maxEventBytes
-    )
-      this.commitNow();
+    ) {
+      // The held events leave with the rest of this read, in one write.
+      this.commitNow(out);
+      return this.committed;
+    }
     return false;
   }
 
-  private commitNow(): void {
+  /** Claims the client; the held events go into `out` when given, else are written now. */
+  private commitNow(out?: Buffer[]): void {
     if (this.lost) return;
     if (!this.options.commit()) {
       this.lost = true;
@@ -180,6 +212,8 @@ export class SseRelay {
     const held = this.held;
     this.held = [];
     this.heldBytes = 0;
-    if (held.length > 0) this.drained = this.send(held.length === 1 ? held[0]! : Buffer.concat(held));
+    if (held.length === 0) return;
+    if (out) out.push(...held);
+    else this.drained = this.send(held.length === 1 ? held[0]! : Buffer.concat(held));
   }
 }

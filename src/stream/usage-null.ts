@@ -16,10 +16,20 @@ const GENERAL = /,[ \t]*"usage"[ \t]*:[ \t]*null(?=[ \t]*[,}])|(?<=\{[ \t]*)"usa
 
 /** `bytes` without `"usage":null` fields; the same Buffer when it has none. */
 export function withoutUsageNull(bytes: Buffer): Buffer {
+  return stripUsageNull(bytes).bytes;
+}
+
+/**
+ * The same, with the result's latin1 text (one character per byte), which the
+ * relay scans next anyway: one decode of a read serves both.
+ */
+export function stripUsageNull(bytes: Buffer): { bytes: Buffer; text: string } {
   // Latin1 maps each byte to one character and back, so UTF-8 text survives the round trip.
   const text = bytes.toString('latin1');
   let stripped = text.replaceAll(COMPACT, '');
   // A provider writes its JSON one way: the loose search only runs where the compact one found nothing.
   if (stripped.length === text.length && LOOSE.test(text)) stripped = text.replace(GENERAL, '');
-  return stripped.length === text.length ? bytes : Buffer.from(stripped, 'latin1');
+  return stripped.length === text.length
+    ? { bytes, text }
+    : { bytes: Buffer.from(stripped, 'latin1'), text: stripped };
 }
