@@ -78,6 +78,21 @@ describe('chat completions', () => {
     expect(sim.requests().at(-1)?.body).toEqual(JSON.parse(raw));
   });
 
+  it('re-serialises a Vietnamese conversation intact when the relay must change the body', async () => {
+    // stream_options without include_usage: the relay rewrites the body rather than splicing into it.
+    const body = {
+      model: 'gpt-4.1',
+      messages,
+      stream: true as const,
+      stream_options: { include_usage: false },
+    };
+    const stream = await relay.client().chat.completions.create(body);
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe(generateCompletion(7, body).join(''));
+    expect(sim.requests().at(-1)?.body).toEqual({ ...body, stream_options: { include_usage: true } });
+  });
+
   it('accepts and returns x-request-id, and generates one otherwise', async () => {
     const given = await relay
       .client()

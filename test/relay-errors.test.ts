@@ -37,6 +37,9 @@ describe('request validation', () => {
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_json' });
     expect(res.body.error.message).toMatch(/not valid JSON/);
+    // The parser's message quotes the body as text, not as bytes.
+    const quoted = await post(relay, '/chat/completions', '{"model": "gpt-4.1", "messages": 🐑}');
+    expect(quoted.body.error.message).toMatch(/🐑/);
   });
 
   it('400 for a missing model or messages, as BadRequestError', async () => {
@@ -57,6 +60,12 @@ describe('request validation', () => {
     const call = relay.client().chat.completions.create({ model: 'gpt-9-imaginary', messages });
     await expect(call).rejects.toBeInstanceOf(OpenAI.NotFoundError);
     await expect(call).rejects.toMatchObject({ code: 'unknown_model', param: 'model' });
+    // A name beyond ASCII is read as the client wrote it, not as its UTF-8 bytes.
+    const named = relay.client().chat.completions.create({ model: 'mô-hình-🐑', messages });
+    await expect(named).rejects.toMatchObject({
+      status: 404,
+      message: expect.stringContaining('mô-hình-🐑'),
+    });
   });
 
   it('413 for a body over the configured limit', async () => {

@@ -128,14 +128,23 @@ export function checkBars(summary, memory) {
       });
       continue;
     }
-    const worst = Math.min(json.rpsVsBare.median, sse.rpsVsBare.median);
-    const cpuWorst = Math.min(json.cpuVsBare.median, sse.cpuVsBare.median);
+    // A real chat's context (json-ctx-max) counts too, when it ran (older result files lack it).
+    const ctx = row('json-ctx-max', target);
+    const parts = [
+      ['JSON', json],
+      ...(ctx?.rpsVsBare ? [['JSON with 16 KB context', ctx]] : []),
+      ['SSE-20', sse],
+    ];
+    const worst = Math.min(...parts.map(([, r]) => r.rpsVsBare.median));
+    const cpuWorst = Math.min(...parts.map(([, r]) => r.cpuVsBare.median));
     bars.push({
       bar: `throughput ≥ ${floor * 100}% of bare`,
       target,
       value: `${pct(worst)} req/s (${pct(cpuWorst)} per CPU-second)`,
       pass: worst >= floor && cpuWorst >= floor,
-      detail: `JSON ${pct(json.rpsVsBare.median)} req/s, ${pct(json.cpuVsBare.median)} per CPU-s; SSE-20 ${pct(sse.rpsVsBare.median)} req/s, ${pct(sse.cpuVsBare.median)} per CPU-s`,
+      detail: parts
+        .map(([name, r]) => `${name} ${pct(r.rpsVsBare.median)} req/s, ${pct(r.cpuVsBare.median)} per CPU-s`)
+        .join('; '),
     });
   }
   for (const [scenario, limitMs] of /** @type {const} */ ([

@@ -10,6 +10,7 @@ export const PROMPT = 'Write a short poem about a sheepdog watching the flock at
  * @property {'rate' | 'closed'} kind
  * @property {boolean} stream
  * @property {number} chunks       content chunks per answer (the simulator sends one token per chunk)
+ * @property {number} [contextBytes] earlier turns sent with the prompt, in bytes of JSON (a real chat's context)
  * @property {number} [rate]       requests/s (open loop)
  * @property {number} [concurrency] requests in flight (closed loop)
  * @property {number} durationMs   measured part (wrk rounds it to whole seconds)
@@ -59,6 +60,17 @@ export const SCENARIOS = [
     warmupMs: 500,
   },
   {
+    id: 'json-ctx-max',
+    title: 'JSON chat with a 16 KB Vietnamese conversation, 64 in flight',
+    kind: 'closed',
+    stream: false,
+    chunks: 20,
+    contextBytes: 16 * 1024,
+    concurrency: 64,
+    durationMs: 2000,
+    warmupMs: 500,
+  },
+  {
     id: 'sse20-max',
     title: 'SSE, 20 chunks, 64 in flight (max throughput)',
     kind: 'closed',
@@ -83,15 +95,49 @@ export const SCENARIOS = [
 /** The simulator runs with this fixed completion length; shorter answers ask for max_tokens. */
 export const SIM_COMPLETION_TOKENS = 1000;
 
-/** @param {{ stream: boolean, chunks: number }} s */
+/** @param {{ stream: boolean, chunks: number, contextBytes?: number }} s */
 export function requestBody(s) {
   const body = {
     model: 'gpt-4.1',
-    messages: [{ role: 'user', content: PROMPT }],
+    messages: [...conversation(s.contextBytes ?? 0), { role: 'user', content: PROMPT }],
     ...(s.chunks < SIM_COMPLETION_TOKENS ? { max_tokens: s.chunks } : {}),
     ...(s.stream ? { stream: true } : {}),
   };
   return JSON.stringify(body);
+}
+
+/**
+ * The seed's case: a shop's support chatbot in Vietnamese, whose every
+ * request carries the conversation so far. Most of its bytes are beyond
+ * ASCII, as in any language but English.
+ */
+const TURNS = [
+  ['system', 'Bạn là trợ lý bán hàng của cửa hàng điện máy. Trả lời ngắn gọn, lịch sự, bằng tiếng Việt.'],
+  ['user', 'Tôi muốn mua laptop dưới 20 triệu cho con học đại học ngành kiến trúc, cần chạy được AutoCAD.'],
+  [
+    'assistant',
+    'Dạ, với ngân sách dưới 20 triệu và nhu cầu chạy AutoCAD, anh/chị có thể tham khảo các mẫu có card đồ họa rời, RAM 16 GB và màn hình 15,6 inch. Bên em đang có chương trình giảm giá Black Friday đến hết ngày mai.',
+  ],
+  ['user', 'Máy nào pin lâu nhất? Con tôi hay học ở thư viện cả ngày, không tiện cắm sạc.'],
+  [
+    'assistant',
+    'Dạ, mẫu pin lâu nhất trong tầm giá dùng được khoảng 9 đến 10 tiếng khi học và soạn thảo; khi chạy AutoCAD thì khoảng 4 tiếng. Anh/chị có muốn em so sánh chi tiết ba mẫu bán chạy nhất không ạ?',
+  ],
+];
+
+/** Whole turns, in order and repeated, until their JSON reaches `bytes`. @param {number} bytes */
+function conversation(bytes) {
+  /** @type {Array<{ role: string, content: string }>} */
+  const messages = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const [role, content] = /** @type {[string, string]} */ (
+      TURNS[i === 0 ? 0 : 1 + ((i - 1) % (TURNS.length - 1))]
+    );
+    messages.push({ role, content });
+    size += Buffer.byteLength(JSON.stringify(messages.at(-1))) + 1;
+  }
+  return messages;
 }
 
 /** The memory step: this many streams held open at once, paced by the simulator. */

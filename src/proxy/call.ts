@@ -7,6 +7,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { asRelayError, RelayError } from '../errors.js';
 import type { FinishInfo, Outcome, RequestRecord, Usage } from '../events/types.js';
+import type { JsonBody } from '../server/body.js';
 import { estimateUsage, TextTally } from '../stream/token-estimate.js';
 import { extractUsageFromJson } from '../stream/usage.js';
 import { clientAborted } from '../upstream/failure.js';
@@ -24,7 +25,7 @@ export interface ProxyContext extends RaceContext {
 
 export interface ProxyRequest {
   readonly record: RequestRecord;
-  readonly body: Record<string, unknown>;
+  readonly body: JsonBody;
   readonly upstreamBody: UpstreamBody;
   readonly res: ServerResponse;
 }
@@ -249,7 +250,7 @@ export class ProxyCall implements ClientSink {
       return;
     }
     // Usage never arrived: estimate it (the tokenizer loads on first need).
-    estimateUsage(record.endpoint, this.req.body, text)
+    estimateUsage(record.endpoint, this.req.body.text(), text)
       .then((estimated) => {
         record.usage = estimated;
         record.usageSource = 'estimated';

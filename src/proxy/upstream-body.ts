@@ -3,6 +3,7 @@
 // `stream_options.include_usage` so a stream's usage can be counted exactly).
 
 import type { Endpoint } from '../events/types.js';
+import type { JsonBody } from '../server/body.js';
 
 const INJECT_USAGE = Buffer.from('"stream_options":{"include_usage":true},');
 
@@ -13,30 +14,31 @@ export interface UpstreamBody {
   forModel(upstreamModel: string): Buffer | string;
 }
 
-export function prepareUpstreamBody(
-  endpoint: Endpoint,
-  raw: Buffer,
-  parsed: Record<string, unknown>,
-  stream: boolean,
-): UpstreamBody {
-  const options = parsed.stream_options;
+/** The body's fields the relay read: its model name as validated, `stream`, and `stream_options`. */
+export interface BodyFields {
+  readonly model: string;
+  readonly stream: boolean;
+  readonly streamOptions: unknown;
+}
+
+export function prepareUpstreamBody(endpoint: Endpoint, body: JsonBody, fields: BodyFields): UpstreamBody {
+  const { model, stream, streamOptions: options } = fields;
   const clientAskedUsage =
     options !== null &&
     typeof options === 'object' &&
     (options as { include_usage?: unknown }).include_usage === true;
   const usageInjected = stream && endpoint !== 'embeddings' && !clientAskedUsage;
-  // Splicing keeps the client's bytes as they were; re-serialising is the fallback.
-  const bytes = usageInjected && options === undefined ? spliceAfterBrace(raw) : undefined;
-  const model = parsed.model;
-  let same: Buffer | string | undefined = bytes ?? (usageInjected ? undefined : raw);
+  // Splicing keeps the client's bytes as they were; re-serialising (the properly decoded body) is the fallback.
+  const bytes = usageInjected && options === undefined ? spliceAfterBrace(body.raw) : undefined;
+  let same: Buffer | string | undefined = bytes ?? (usageInjected ? undefined : body.raw);
   return {
     usageInjected,
     forModel(upstreamModel) {
       if (upstreamModel === model) {
-        same ??= JSON.stringify(rewrite(parsed, upstreamModel, usageInjected));
+        same ??= JSON.stringify(rewrite(body.text(), upstreamModel, usageInjected));
         return same;
       }
-      return JSON.stringify(rewrite(parsed, upstreamModel, usageInjected));
+      return JSON.stringify(rewrite(body.text(), upstreamModel, usageInjected));
     },
   };
 }

@@ -9,7 +9,7 @@ import { asRelayError, RelayError } from '../errors.js';
 import type { Endpoint, RequestRecord } from '../events/types.js';
 import { ProxyCall, type ProxyContext } from '../proxy/call.js';
 import { prepareUpstreamBody } from '../proxy/upstream-body.js';
-import { checkJsonContentType, parseJsonObject, readBody } from './body.js';
+import { checkJsonContentType, isNonAsciiString, type JsonBody, parseJsonObject, readBody } from './body.js';
 import { sendError } from './respond.js';
 import { acceptRequestId, validateBody } from './validate.js';
 
@@ -54,17 +54,20 @@ export async function handleModelEndpoint(
 ): Promise<void> {
   const startedAt = performance.now();
   const id = acceptRequestId(req.headers['x-request-id']) ?? randomUUID();
-  let body: Record<string, unknown>;
-  let raw: Buffer;
+  let body: JsonBody;
+  let streamOptions: unknown;
   let model = ctx.unknownModel;
   let stream = false;
   try {
     checkJsonContentType(req);
-    raw = await readBody(req, ctx.bodyLimitBytes);
-    body = parseJsonObject(raw);
-    if (typeof body.model === 'string' && body.model.length > 0 && body.model.length <= 256)
-      model = body.model;
-    ({ model, stream } = validateBody(endpoint, body));
+    const parsed = parseJsonObject(await readBody(req, ctx.bodyLimitBytes));
+    body = parsed.body;
+    // A model name beyond ASCII is read from the properly decoded body (see parseJsonObject).
+    const fields = isNonAsciiString(parsed.fields.model) ? body.text() : parsed.fields;
+    if (typeof fields.model === 'string' && fields.model.length > 0 && fields.model.length <= 256)
+      model = fields.model;
+    ({ model, stream } = validateBody(endpoint, fields));
+    streamOptions = fields.stream_options;
   } catch (err) {
     rejectEarly(ctx, endpoint, model, startedAt, id, res, err);
     return;
@@ -74,7 +77,7 @@ export async function handleModelEndpoint(
   const call = new ProxyCall(ctx, {
     record,
     body,
-    upstreamBody: prepareUpstreamBody(endpoint, raw, body, stream),
+    upstreamBody: prepareUpstreamBody(endpoint, body, { model, stream, streamOptions }),
     res,
   });
   call.run();
