@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseJsonObject } from '../server/body.js';
-import { prepareUpstreamBody } from './upstream-body.js';
+import { modelValueRange, prepareUpstreamBody } from './upstream-body.js';
 
 const raw = (o: unknown) => Buffer.from(JSON.stringify(o));
 /** The body as the endpoint hands it over: its bytes, and the fields it read. */
@@ -56,5 +56,46 @@ describe('prepareUpstreamBody', () => {
       model: 'openai/gpt-4.1',
       stream_options: { include_usage: true },
     });
+  });
+
+  it('renames the model in the client bytes, wherever the key sits, keeping every other byte', () => {
+    // The Python SDK sends the conversation before the model.
+    const text =
+      '{"messages": [{"role":"user","content":"Xin chào 🐑 \\"model\\": no"},{"role":"model","content":"x"}], "model" : "gpt-4.1"}';
+    const stream = prepare(Buffer.from(text), false);
+    expect(stream.forModel('openai/gpt-4.1').toString()).toBe(text.replace('"gpt-4.1"', '"openai/gpt-4.1"'));
+    const streamed = prepare(Buffer.from(text.replace('{', '{"stream":true,')), true);
+    expect(streamed.forModel('openai/gpt-4.1').toString()).toBe(
+      `{"stream_options":{"include_usage":true},"stream":true,${text.slice(1).replace('"gpt-4.1"', '"openai/gpt-4.1"')}`,
+    );
+  });
+
+  it('re-serialises where a search cannot be sure which "model" is the top-level key', () => {
+    const cases = [
+      // a nested model key (a tool's parameters)
+      {
+        model: 'm',
+        messages: [],
+        tools: [{ function: { parameters: { properties: { model: { type: 'string' } } } } }],
+      },
+      // \u escapes: a key could be spelled with them
+      { model: 'm', messages: [{ role: 'user', content: 'đàn cừu' }] },
+    ];
+    const bytes = [raw(cases[0]), Buffer.from(JSON.stringify(cases[1]).replace('đàn', '\\u0111\\u00e0n'))];
+    for (const [i, b] of bytes.entries()) {
+      expect(modelValueRange(b!, 'm')).toBeUndefined();
+      expect(JSON.parse(prepare(b!, false).forModel('n').toString())).toEqual({ ...cases[i], model: 'n' });
+    }
+    // Duplicate keys: JSON takes the last, and so does the renaming.
+    const duplicate = Buffer.from('{"model":"a","messages":[],"model":"m"}');
+    expect(modelValueRange(duplicate, 'm')).toBeUndefined();
+    expect(JSON.parse(prepare(duplicate, false).forModel('n').toString())).toEqual({
+      model: 'n',
+      messages: [],
+    });
+    // An escaped quote before "model" is inside a string: the real key is still found.
+    const escaped = Buffer.from('{"a\\"model":1,"model":"m"}');
+    const value = escaped.lastIndexOf('"m"');
+    expect(modelValueRange(escaped, 'm')).toEqual([value, value + 3]);
   });
 });

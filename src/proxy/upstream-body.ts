@@ -3,6 +3,7 @@
 // `stream_options.include_usage` so a stream's usage can be counted exactly).
 
 import type { Endpoint } from '../events/types.js';
+import { isEscaped, jsonStringEnd, skipJsonSpace } from '../json-bytes.js';
 import type { JsonBody } from '../server/body.js';
 
 const INJECT_USAGE = Buffer.from('"stream_options":{"include_usage":true},');
@@ -31,6 +32,18 @@ export function prepareUpstreamBody(endpoint: Endpoint, body: JsonBody, fields: 
   // Splicing keeps the client's bytes as they were; re-serialising (the properly decoded body) is the fallback.
   const bytes = usageInjected && options === undefined ? spliceAfterBrace(body.raw) : undefined;
   let same: Buffer | string | undefined = bytes ?? (usageInjected ? undefined : body.raw);
+  // Where the model name sits in the client's bytes, looked for once, on the first renaming.
+  let range: readonly [number, number] | null | undefined;
+  const renamed = (upstreamModel: string): Buffer | string => {
+    if (!usageInjected || options === undefined) {
+      range ??= modelValueRange(body.raw, model) ?? null;
+      if (range) {
+        const out = spliceModel(body.raw, range, upstreamModel);
+        return usageInjected ? (spliceAfterBrace(out) ?? out) : out;
+      }
+    }
+    return JSON.stringify(rewrite(body.text(), upstreamModel, usageInjected));
+  };
   return {
     usageInjected,
     forModel(upstreamModel) {
@@ -38,9 +51,44 @@ export function prepareUpstreamBody(endpoint: Endpoint, body: JsonBody, fields: 
         same ??= JSON.stringify(rewrite(body.text(), upstreamModel, usageInjected));
         return same;
       }
-      return JSON.stringify(rewrite(body.text(), upstreamModel, usageInjected));
+      return renamed(upstreamModel);
     },
   };
+}
+
+const MODEL_KEY = Buffer.from('"model"');
+const UNICODE_ESCAPE = Buffer.from('\\u');
+
+/**
+ * The byte range of the top-level `model` value (its quotes included), found
+ * by search rather than by parsing a possibly large conversation; undefined
+ * when a search cannot be sure. It can be sure when the body has no `\u`
+ * escape (so the key is spelled with its own bytes) and exactly one `"model"`
+ * string in it is followed by a colon: the body parsed with a top-level
+ * model, so that key is the one. A nested `model` key, a duplicate, or a
+ * value that does not read back as `model` leave the renaming to a re-serialisation.
+ */
+export function modelValueRange(raw: Buffer, model: string): [number, number] | undefined {
+  if (raw.indexOf(UNICODE_ESCAPE) >= 0) return undefined;
+  let value = -1;
+  for (let at = raw.indexOf(MODEL_KEY); at >= 0; at = raw.indexOf(MODEL_KEY, at + MODEL_KEY.length)) {
+    // An escaped quote is inside a string, not the start of one.
+    if (isEscaped(raw, at)) continue;
+    const colon = skipJsonSpace(raw, at + MODEL_KEY.length);
+    if (raw[colon] !== 0x3a /* : */) continue; // a value, such as "role":"model"
+    if (value >= 0) return undefined;
+    value = skipJsonSpace(raw, colon + 1);
+  }
+  if (value < 0 || raw[value] !== 0x22 /* " */) return undefined;
+  const end = jsonStringEnd(raw, value);
+  if (end < 0 || raw.toString('utf8', value, end) !== JSON.stringify(model)) return undefined;
+  return [value, end];
+}
+
+/** The client's bytes with the model value at `range` replaced by `upstreamModel`. */
+function spliceModel(raw: Buffer, range: readonly [number, number], upstreamModel: string): Buffer {
+  const name = Buffer.from(JSON.stringify(upstreamModel));
+  return Buffer.concat([raw.subarray(0, range[0]), name, raw.subarray(range[1])]);
 }
 
 function rewrite(

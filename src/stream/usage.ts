@@ -3,6 +3,7 @@
 // be hundreds of KB of floats; its usage is a few bytes at the end).
 
 import type { Usage } from '../events/types.js';
+import { skipJsonSpace } from '../json-bytes.js';
 
 interface RawUsage {
   prompt_tokens?: unknown;
@@ -48,9 +49,9 @@ const USAGE_KEY = Buffer.from('"usage"');
 export function extractUsageFromJson(body: Buffer): Usage | undefined {
   let at = body.lastIndexOf(USAGE_KEY);
   while (at >= 0) {
-    let i = skipSpace(body, at + USAGE_KEY.length);
+    let i = skipJsonSpace(body, at + USAGE_KEY.length);
     if (body[i] === 0x3a /* : */) {
-      i = skipSpace(body, i + 1);
+      i = skipJsonSpace(body, i + 1);
       if (body[i] === 0x7b /* { */) {
         const end = matchBrace(body, i);
         if (end > 0) {
@@ -71,15 +72,6 @@ export function extractUsageFromJson(body: Buffer): Usage | undefined {
   } catch {
     return undefined;
   }
-}
-
-function skipSpace(buf: Buffer, i: number): number {
-  while (i < buf.length) {
-    const c = buf[i];
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
-    i++;
-  }
-  return i;
 }
 
 /** Index just past the `}` matching the `{` at `start`, honouring strings; -1 if unbalanced. */
