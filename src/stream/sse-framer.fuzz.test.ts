@@ -4,18 +4,8 @@
 
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../test/helpers/prng.js';
 import { parseEvent, type SseEvent, SseFramer } from './sse-framer.js';
-
-/** A deterministic PRNG so a failure can be replayed from its seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const EOLS = ['\n', '\r\n', '\r'];
 
