@@ -153,11 +153,13 @@ export function checkBars(summary, memory) {
   ])) {
     const r = row(scenario, 'sheepdog');
     if (!r?.addedP99) continue;
+    // Judged on the worst repetition: on a noisy machine `direct` can stall more than the relay in one
+    // repetition, and a median of such differences can pass (even below zero) while the relay missed.
     bars.push({
       bar: `added p99 at ${scenario.slice(5)} req/s < ${limitMs} ms`,
       target: 'sheepdog',
-      value: `${ms(r.addedP99.median)} ms`,
-      pass: r.addedP99.median < limitMs,
+      value: `${ms(r.addedP99.max)} ms worst (median ${ms(r.addedP99.median)})`,
+      pass: r.addedP99.max < limitMs,
       detail: `spread ${ms(r.addedP99.min)} to ${ms(r.addedP99.max)} ms; added p50 ${ms(r.addedP50.median)} ms`,
     });
   }

@@ -92,6 +92,22 @@ export const SCENARIOS = [
   },
 ];
 
+/** The scenarios the throughput bar is judged on (the worst of them). */
+export const THROUGHPUT_BAR_SCENARIOS = ['json-max', 'json-ctx-max', 'sse20-max'];
+
+/**
+ * Which targets run a step, so the whole bench stays near five minutes:
+ * `sheepdog-nometrics` exists for the metrics-off throughput bar, so it runs
+ * the bar's scenarios only; a peer (Portkey) is 10-100x slower than the relay
+ * and its repetitions took a third of the run, so it runs once per scenario.
+ * @param {string} target @param {string} scenarioId @param {number} rep
+ */
+export function runsStep(target, scenarioId, rep) {
+  if (target === 'sheepdog-nometrics') return THROUGHPUT_BAR_SCENARIOS.includes(scenarioId);
+  if (target === 'portkey') return rep === 1;
+  return true;
+}
+
 /** The simulator runs with this fixed completion length; shorter answers ask for max_tokens. */
 export const SIM_COMPLETION_TOKENS = 1000;
 
