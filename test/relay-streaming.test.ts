@@ -4,6 +4,7 @@
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Simulator } from '../src/simulator/index.js';
+import { estimateUsage, TextTally } from '../src/stream/token-estimate.js';
 import { eventually, relayWithSimulator, type TestRelay } from './helpers/relay.js';
 
 const messages = [{ role: 'user' as const, content: 'tell me a story' }];
@@ -55,6 +56,33 @@ describe('streaming', () => {
     // Usage never arrived: it is estimated from the streamed text and marked so.
     expect(done?.record.usageSource).toBe('estimated');
     expect(done?.record.usage?.completionTokens).toBeGreaterThan(0);
+  });
+
+  it('estimates the prompt of an aborted stream from its text, not from the bytes routing parsed', async () => {
+    env = await relayWithSimulator({ completionTokens: 200, faults: { chunk_delay_ms: 20 } });
+    const finished = env.relay.nextFinished();
+    const controller = new AbortController();
+    const vietnamese = [
+      { role: 'user' as const, content: 'Tôi muốn mua laptop dưới 20 triệu cho con học đại học 🐑' },
+    ];
+    const stream = await env.relay
+      .client()
+      .chat.completions.create(
+        { model: 'gpt-4.1', messages: vietnamese, stream: true },
+        { signal: controller.signal },
+      );
+    let seen = 0;
+    for await (const _chunk of stream) {
+      if (++seen === 3) controller.abort();
+    }
+    const [done] = await finished;
+    expect(done?.record.usageSource).toBe('estimated');
+    const expected = await estimateUsage(
+      'chat/completions',
+      { model: 'gpt-4.1', messages: vietnamese },
+      new TextTally(),
+    );
+    expect(done?.record.usage?.promptTokens).toBe(expected.promptTokens);
   });
 
   it('cancels the upstream call when a client gives up on a slow non-stream request', async () => {

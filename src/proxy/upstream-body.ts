@@ -39,7 +39,7 @@ export function prepareUpstreamBody(endpoint: Endpoint, body: JsonBody, fields: 
       range ??= modelValueRange(body.raw, model) ?? null;
       if (range) {
         const out = spliceModel(body.raw, range, upstreamModel);
-        return usageInjected ? (spliceAfterBrace(out) ?? out) : out;
+        return usageInjected ? spliceAfterBrace(out) : out;
       }
     }
     return JSON.stringify(rewrite(body.text(), upstreamModel, usageInjected));
@@ -111,8 +111,8 @@ function rewrite(
 }
 
 /** Inserts the include_usage option right after the body's opening brace. */
-function spliceAfterBrace(raw: Buffer): Buffer | undefined {
+function spliceAfterBrace(raw: Buffer): Buffer {
+  // The body parsed as a JSON object: its first non-space byte is this brace.
   const brace = raw.indexOf(0x7b /* { */);
-  if (brace < 0) return undefined;
   return Buffer.concat([raw.subarray(0, brace + 1), INJECT_USAGE, raw.subarray(brace + 1)]);
 }

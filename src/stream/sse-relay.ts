@@ -89,9 +89,10 @@ export class SseRelay {
       return false;
     };
     // Mid-stream, plain content events go straight through without being read one by one.
-    let rest: Buffer | undefined = trySkim ? chunk : this.skim(chunk, out, chunk, text);
+    // (What the framer leaves is always the chunk's tail, so its text is the text's tail.)
+    let rest: Buffer | undefined = trySkim ? chunk : this.skim(chunk, out, text);
     if (rest) rest = this.framer.push(rest, onEvent);
-    if (rest) rest = this.skim(rest, out, chunk, text);
+    if (rest) rest = this.skim(rest, out, text?.slice(chunk.length - rest.length));
     if (rest) this.framer.push(rest, onEvent);
     if (out.length > 0) count++;
     if (!this.committed || count === 0) return this.takeDrained();
@@ -118,17 +119,10 @@ export class SseRelay {
 
   /**
    * Moves the skimmable prefix of `buf` (whole plain content events) to
-   * `out`; returns what is left. `text` is `read` as latin1, if known, and
-   * `buf` is `read` or a part of it.
+   * `out`; returns what is left. `text`: `buf` as latin1, when already decoded.
    */
-  private skim(buf: Buffer, out: Buffer[], read: Buffer, text: string | undefined): Buffer | undefined {
-    let bufText: string | undefined;
-    if (text !== undefined && buf.buffer === read.buffer) {
-      const from = buf.byteOffset - read.byteOffset;
-      if (from >= 0 && from + buf.length <= read.length)
-        bufText = from === 0 && buf.length === read.length ? text : text.slice(from, from + buf.length);
-    }
-    const n = this.options.accountant.skimPrefix(buf, bufText);
+  private skim(buf: Buffer, out: Buffer[], text: string | undefined): Buffer | undefined {
+    const n = this.options.accountant.skimPrefix(buf, text);
     if (n === 0) return buf;
     out.push(n === buf.length ? buf : buf.subarray(0, n));
     return n === buf.length ? undefined : buf.subarray(n);
