@@ -42,9 +42,11 @@ function relay(reads: Buffer[], dropUsageOnly: boolean) {
   return { text: Buffer.concat(sent).toString('utf8'), end, usage: accountant.usage };
 }
 
-/** `bytes` cut at the given offsets. */
+/** `bytes` cut at the given offsets, each read its own copy (as a socket's are: the relay may rewrite them). */
 const cut = (bytes: Buffer, at: number[]): Buffer[] =>
-  [0, ...at, bytes.length].slice(1).map((end, i, ends) => bytes.subarray(i === 0 ? 0 : ends[i - 1], end));
+  [0, ...at, bytes.length]
+    .slice(1)
+    .map((end, i, ends) => Buffer.from(bytes.subarray(i === 0 ? 0 : ends[i - 1], end)));
 
 describe('SseRelay', () => {
   const { upstream, expected } = streams();

@@ -52,7 +52,8 @@ export class SseRelay {
 
   /**
    * Feeds one upstream chunk. Returns false when the client is backpressured.
-   * Throws SseEventTooLargeError on an oversized event.
+   * Throws SseEventTooLargeError on an oversized event. `read` must be the
+   * caller's to give away (a socket read is): it may be rewritten in place.
    */
   push(read: Buffer): boolean {
     // The `"usage":null` fields Sheepdog caused go on the way in, once per

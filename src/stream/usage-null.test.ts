@@ -27,4 +27,16 @@ describe('withoutUsageNull', () => {
       'data: {"choices":[{"delta":{"content":"🐑 ünï"}}]}\n\n',
     );
   });
+
+  it('compacts in place, inside the view it was given, allocating nothing', () => {
+    const around = Buffer.from('<<data: {"id":"a","usage":null}\n\ndata: {"id":"b","usage":null}\n\n>>');
+    const view = around.subarray(2, around.length - 2);
+    const out = withoutUsageNull(view);
+    expect(out.toString()).toBe('data: {"id":"a"}\n\ndata: {"id":"b"}\n\n');
+    expect(out.buffer).toBe(around.buffer);
+    expect(out.byteOffset).toBe(view.byteOffset);
+    // The bytes around the view (a socket read's other parts) are untouched.
+    expect(around.subarray(0, 2).toString()).toBe('<<');
+    expect(around.subarray(around.length - 2).toString()).toBe('>>');
+  });
 });

@@ -2,8 +2,13 @@
 // `stream_options.include_usage` is set. When Sheepdog set it and the client
 // did not, the client must get the bytes it would have got without Sheepdog,
 // so the field goes too, not only the usage-only chunk.
+//
+// The removal compacts the bytes in place: they are a fresh upstream read
+// (or an event the framer joined) that nothing else holds yet, so no new
+// buffer is allocated (a read of a 20-chunk stream is ~5 KB, past Node's
+// 4 KB pooled-allocation limit: every copy was its own ArrayBuffer).
 
-/** OpenAI's own spelling, removed with one `replaceAll` (~4 us per 20-event read of 5 KB, copy included). */
+/** OpenAI's own spelling, found by `indexOf` on the read's latin1 text. */
 const COMPACT = ',"usage":null';
 /** Any other spelling left after that: whitespace around the colon, or the first key. */
 const LOOSE = /"usage"[ \t]*:[ \t]*null/;
@@ -14,7 +19,10 @@ const LOOSE = /"usage"[ \t]*:[ \t]*null/;
  */
 const GENERAL = /,[ \t]*"usage"[ \t]*:[ \t]*null(?=[ \t]*[,}])|(?<=\{[ \t]*)"usage"[ \t]*:[ \t]*null[ \t]*,/g;
 
-/** `bytes` without `"usage":null` fields; the same Buffer when it has none. */
+/**
+ * `bytes` without `"usage":null` fields: the same Buffer when it has none,
+ * else a shorter view of it, compacted in place (its old contents are gone).
+ */
 export function withoutUsageNull(bytes: Buffer): Buffer {
   return stripUsageNull(bytes).bytes;
 }
@@ -26,10 +34,26 @@ export function withoutUsageNull(bytes: Buffer): Buffer {
 export function stripUsageNull(bytes: Buffer): { bytes: Buffer; text: string } {
   // Latin1 maps each byte to one character and back, so UTF-8 text survives the round trip.
   const text = bytes.toString('latin1');
-  let stripped = text.replaceAll(COMPACT, '');
-  // A provider writes its JSON one way: the loose search only runs where the compact one found nothing.
-  if (stripped.length === text.length && LOOSE.test(text)) stripped = text.replace(GENERAL, '');
-  return stripped.length === text.length
-    ? { bytes, text }
-    : { bytes: Buffer.from(stripped, 'latin1'), text: stripped };
+  let at = text.indexOf(COMPACT);
+  if (at < 0) {
+    // A provider writes its JSON one way: the loose search only runs where the compact one found nothing.
+    if (!LOOSE.test(text)) return { bytes, text };
+    const stripped = text.replace(GENERAL, '');
+    if (stripped.length === text.length) return { bytes, text };
+    const n = bytes.write(stripped, 0, 'latin1');
+    return { bytes: bytes.subarray(0, n), text: stripped };
+  }
+  // Move each run between two fields left over the removed ones.
+  let to = at;
+  let from = at + COMPACT.length;
+  for (;;) {
+    at = text.indexOf(COMPACT, from);
+    const end = at < 0 ? text.length : at;
+    bytes.copyWithin(to, from, end);
+    to += end - from;
+    if (at < 0) break;
+    from = at + COMPACT.length;
+  }
+  const out = bytes.subarray(0, to);
+  return { bytes: out, text: out.toString('latin1') };
 }
