@@ -9,13 +9,22 @@ import { join } from 'node:path';
 import { checkBars, summarize } from './aggregate.js';
 import { startDriver } from './driver-client.js';
 import { gitInfo, machineInfo } from './machine.js';
-import { measure, requestFor } from './measure.js';
+import { measure, measureInterleaved, requestFor } from './measure.js';
 import { measureOpenStreams } from './memory.js';
 import { parseOptions, USAGE } from './options.js';
 import { coreBusySeconds } from './proc-stats.js';
 import { killAllNow, startProcess, stopAll } from './processes.js';
 import { markdownReport, terminalReport } from './report.js';
-import { chunkDelayMs, OPEN_STREAMS, runsStep, SCENARIOS } from './scenarios.js';
+import {
+  chunkDelayMs,
+  interleaves,
+  OPEN_STREAMS,
+  runsStep,
+  SCENARIOS,
+  WARM_UP_CLOSED,
+  WARM_UP_MS,
+  WARM_UP_RATE,
+} from './scenarios.js';
 import { startSimulator, startTargets } from './targets.js';
 
 const BENCH = new URL('..', import.meta.url).pathname;
@@ -106,15 +115,28 @@ async function main() {
     scale: options.scale,
   };
 
-  // Warm-up: JIT, connection pools, the simulator's caches.
-  const warm = SCENARIOS.filter((s) => s.id === 'json-max' || s.id === 'sse20-max');
+  // Warm-up: JIT, connection pools, the simulator's caches. Every request shape the steps send, then the
+  // open-loop path: with 2 s of JSON and SSE only, Sheepdog's larger code was still being compiled by
+  // V8's background threads (on the relay's own core) during the first steps, ~50 us of CPU a request
+  // at 500 req/s (trace-opt: ~170 functions optimised a second at first, settling after ~6 s).
   for (const t of live) {
-    for (const s of warm)
+    for (const s of SCENARIOS.filter((x) => WARM_UP_CLOSED.includes(x.id)))
       await driver.run('closed', {
         request: requestFor(t, s),
         concurrency: 16,
         warmupMs: 0,
-        durationMs: 1000,
+        durationMs: WARM_UP_MS,
+      });
+    const rate = SCENARIOS.find((x) => x.id === WARM_UP_RATE);
+    // A peer that cannot keep up with the rate would only build a backlog.
+    if (rate && interleaves(t.name))
+      await driver.run('rate', {
+        request: requestFor(t, rate),
+        rate: rate.rate,
+        warmupMs: 0,
+        durationMs: WARM_UP_MS,
+        connections: 512,
+        drainMs: 5000,
       });
     say(`[${clock()}] warmed up ${t.name}`);
   }
@@ -134,8 +156,26 @@ async function main() {
     for (let rep = 1; rep <= options.reps; rep++) {
       // A B C, then C B A: drift over the run falls on every target alike.
       const order = rep % 2 === 1 ? live : [...live].reverse();
-      for (const target of order) {
-        if (!runsStep(target.name, scenario.id, rep)) continue;
+      const steps = order.filter((t) => runsStep(t.name, scenario.id, rep));
+      // Fixed-rate steps load their targets together, interleaved slot by slot (see measureInterleaved).
+      const together = scenario.kind === 'rate' ? steps.filter((t) => interleaves(t.name)) : [];
+      if (together.length > 1) {
+        const waitedS = await quietCore(options.relayCore);
+        if (waitedS >= 1) say(`[${clock()}] waited ${waitedS.toFixed(1)} s for the relay core to go quiet`);
+        const rows = await measureInterleaved(bench, together, scenario, rep);
+        for (const r of rows) {
+          runs.push(r);
+          step++;
+          const cpu = r.relayCpuSPer1k === undefined ? '' : `, cpu ${r.relayCpuSPer1k.toFixed(3)} s/1k`;
+          say(
+            `[${String(step).padStart(3)}/${total} ${clock()}] ${scenario.id} rep ${rep}/${options.reps} ${r.target} (interleaved): ` +
+              `${r.rps.toFixed(0)} req/s, p50 ${r.latencyMs.p50.toFixed(3)} ms, p99 ${r.latencyMs.p99.toFixed(3)} ms${cpu}, ` +
+              `errors ${r.errorCount}, other load on relay core ${(100 * r.otherLoadOnRelayCore).toFixed(0)}%`,
+          );
+        }
+      }
+      for (const target of steps) {
+        if (together.length > 1 && together.includes(target)) continue;
         // A target left overloaded by its step (a peer's backlog at 2,000 req/s) must not run into the next.
         const waitedS = await quietCore(options.relayCore);
         if (waitedS >= 1) say(`[${clock()}] waited ${waitedS.toFixed(1)} s for the relay core to go quiet`);

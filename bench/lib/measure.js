@@ -1,5 +1,7 @@
-// One measured step: one scenario against one target, with the relay's CPU
-// time and peak memory read from /proc around exactly the measured part.
+// One measured step: one scenario against one target (or, for the fixed-rate
+// scenarios, against several targets interleaved on one schedule), with each
+// relay's CPU time and peak memory read from /proc around exactly the
+// measured part.
 
 import { Histogram } from '../load/histogram.js';
 import { coreBusySeconds, cpuSeconds, memoryMb, resetPeak } from './proc-stats.js';
@@ -14,6 +16,9 @@ import { runWrk } from './wrk.js';
  */
 
 const CHAT_PATH = '/v1/chat/completions';
+
+/** Slot length of an interleaved step: long enough to hold ~50-200 requests, short beside a host's stall bursts. */
+export const INTERLEAVE_SLOT_MS = 10;
 
 /** @param {Target} target @param {Scenario} scenario */
 export function requestFor(target, scenario) {
@@ -131,4 +136,76 @@ export async function measure(bench, target, scenario, rep) {
       (after.core - before.core - relayCpuS) / /** @type {number} */ (row.elapsedS),
     ),
   };
+}
+
+/**
+ * A fixed-rate scenario against several targets at once, interleaved slot by
+ * slot on one open-loop schedule (see runRate in load/driver.js): the
+ * machine's stalls fall on every target alike, so the added latency of one
+ * over `direct` is its own. One row per target, as `measure` gives.
+ * @param {Bench} bench
+ * @param {Target[]} targets
+ * @param {Scenario} scenario
+ * @param {number} rep
+ */
+export async function measureInterleaved(bench, targets, scenario, rep) {
+  if (scenario.kind !== 'rate') throw new Error(`${scenario.id}: only fixed-rate scenarios interleave`);
+  const durationMs = Math.round(scenario.durationMs * bench.scale);
+  const warmupMs = Math.round(scenario.warmupMs * bench.scale);
+  for (const t of targets) if (t.pid) resetPeak(t.pid);
+  const sample = () => ({ cpu: targets.map((t) => cpuOf(t, bench)), core: coreBusySeconds(bench.relayCore) });
+  let before = sample();
+  let after = before;
+  const results = await bench.driver.run(
+    'rate',
+    {
+      requests: targets.map((t) => requestFor(t, scenario)),
+      slotMs: INTERLEAVE_SLOT_MS,
+      rate: scenario.rate,
+      warmupMs,
+      durationMs,
+      connections: 512,
+      drainMs: 5000,
+    },
+    (mark) => {
+      if (mark === 'measure-start') before = sample();
+      else if (mark === 'measure-end') after = sample();
+    },
+  );
+  const windowS = /** @type {number} */ (results[0]?.windowS ?? 1);
+  let relaysCpuS = 0;
+  targets.forEach((_, i) => {
+    relaysCpuS += (after.cpu[i]?.relay ?? 0) - (before.cpu[i]?.relay ?? 0);
+  });
+  // Busy time on the relay core that no target of this step spent (the relays share it, one slot at a time).
+  const otherLoad = Math.max(0, (after.core - before.core - relaysCpuS) / windowS);
+  return targets.map((target, i) => {
+    const r = results[i];
+    const relayCpuS = (after.cpu[i]?.relay ?? 0) - (before.cpu[i]?.relay ?? 0);
+    const requests = r.tally.ok;
+    return {
+      scenario: scenario.id,
+      target: target.name,
+      rep,
+      tool: 'driver',
+      interleaved: targets.map((t) => t.name),
+      requests,
+      errors: r.tally.errors,
+      rps: r.rps,
+      elapsedS: r.elapsedS,
+      latencyMs: Histogram.fromJSON(r.latency).summary(),
+      ttfbMs: Histogram.fromJSON(r.ttfb).summary(),
+      latenessMs: Histogram.fromJSON(r.lateness).summary(),
+      // Kept whole so the report can pool the repetitions (see pooledLatency in aggregate.js).
+      latencyHist: r.latency,
+      ttfbHist: r.ttfb,
+      errorCount: errorTotal(r.tally.errors),
+      relayCpuS,
+      relayCpuSPer1k: target.pid && requests > 0 ? (1000 * relayCpuS) / requests : undefined,
+      relayUtil: target.pid ? relayCpuS / r.elapsedS : undefined,
+      simCpuSPer1k: undefined,
+      peakRssMb: target.pid ? memoryMb(target.pid).hwmMb : undefined,
+      otherLoadOnRelayCore: otherLoad,
+    };
+  });
 }

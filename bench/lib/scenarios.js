@@ -108,6 +108,20 @@ export function runsStep(target, scenarioId, rep) {
   return true;
 }
 
+/** Warm-up of every target before the steps: each of these at 16 in flight, then WARM_UP_RATE's open loop. */
+export const WARM_UP_CLOSED = ['json-max', 'sse20-max', 'json-ctx-max'];
+export const WARM_UP_RATE = 'json-500';
+/** How long each warm-up part runs, ms. */
+export const WARM_UP_MS = 1500;
+
+/**
+ * Whether a target shares the fixed-rate steps' interleaved schedule: every
+ * target but a peer, whose backlog (Portkey cannot keep up with 500 req/s)
+ * would spill into the other targets' slots on the shared relay core.
+ * @param {string} target
+ */
+export const interleaves = (target) => target !== 'portkey';
+
 /** The simulator runs with this fixed completion length; shorter answers ask for max_tokens. */
 export const SIM_COMPLETION_TOKENS = 1000;
 

@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { Pool } from 'undici';
 import { Histogram } from './histogram.js';
+import { slotTarget } from './schedule.js';
 
 const epochNow = () => performance.timeOrigin + performance.now();
 const DONE_MARK = Buffer.from('[DONE]');
@@ -95,19 +96,32 @@ function poolFor(origin, connections) {
 /**
  * Open loop at `rate` requests/s for warmupMs + durationMs; only requests
  * scheduled after the warm-up are measured.
- * @param {{ request: Request, rate: number, warmupMs: number, durationMs: number, connections: number, drainMs: number }} job
+ *
+ * With several `requests` (one per target) the targets share one schedule,
+ * interleaved in slots of `slotMs`: each target gets the rate during its
+ * slots and the same number of slots, in an order rotated every round. A
+ * stall of the machine (another tenant, the host) then falls on every target
+ * alike instead of on whichever ran at that moment, so differences between
+ * targets are the targets' own. Results come back per target, in order.
+ * @param {{ request?: Request, requests?: Request[], slotMs?: number, rate: number, warmupMs: number, durationMs: number, connections: number, drainMs: number }} job
  * @param {(mark: string) => void} mark
  */
 async function runRate(job, mark) {
-  const { request, rate, warmupMs, durationMs } = job;
-  const pool = poolFor(request.origin, job.connections);
+  const requests = job.requests ?? (job.request ? [job.request] : []);
+  const k = requests.length;
+  const { rate, warmupMs, durationMs } = job;
+  const slotMs = job.slotMs ?? 100;
+  const pools = requests.map((r) => poolFor(r.origin, job.connections));
   const intervalMs = 1000 / rate;
-  const total = Math.round((warmupMs + durationMs) / intervalMs);
-  const firstMeasured = Math.round(warmupMs / intervalMs);
-  const latency = new Histogram();
-  const ttfb = new Histogram();
-  const lateness = new Histogram();
-  const tally = newTally();
+  const total = Math.round((k * (warmupMs + durationMs)) / intervalMs);
+  const firstMeasured = Math.round((k * warmupMs) / intervalMs);
+  const per = requests.map(() => ({
+    latency: new Histogram(),
+    ttfb: new Histogram(),
+    lateness: new Histogram(),
+    tally: newTally(),
+    sent: 0,
+  }));
   let outstanding = 0;
   let measuredEnd = 0;
   /** @type {Set<(e: Error) => void>} */
@@ -119,25 +133,29 @@ async function runRate(job, mark) {
   const finished = new Promise((resolve) => {
     allDone = () => resolve(undefined);
   });
-
   const fire = (/** @type {number} */ n) => {
     const scheduled = startEpochMs + n * intervalMs;
     const measured = n >= firstMeasured;
+    const t = slotTarget(n, intervalMs, slotMs, k);
+    const mine = /** @type {(typeof per)[number]} */ (per[t]);
     if (n === firstMeasured) mark('measure-start');
-    if (measured) lateness.record((epochNow() - scheduled) * 1000);
+    if (measured) {
+      mine.sent++;
+      mine.lateness.record((epochNow() - scheduled) * 1000);
+    }
     outstanding++;
     /** @type {((e: Error) => void) | undefined} */
     let abort;
     send(
-      pool,
-      request,
+      /** @type {Pool} */ (pools[t]),
+      /** @type {Request} */ (requests[t]),
       (err, firstAt, endAt, status) => {
         if (abort) aborts.delete(abort);
         if (measured) {
-          count(tally, err, status);
+          count(mine.tally, err, status);
           if (err === undefined) {
-            latency.record((endAt - scheduled) * 1000);
-            ttfb.record((firstAt - scheduled) * 1000);
+            mine.latency.record((endAt - scheduled) * 1000);
+            mine.ttfb.record((firstAt - scheduled) * 1000);
           }
           measuredEnd = Math.max(measuredEnd, endAt);
         }
@@ -163,20 +181,30 @@ async function runRate(job, mark) {
   await finished;
   clearTimeout(timer);
   mark('measure-end');
-  if (outstanding > 0) tally.errors.timeout = (tally.errors.timeout ?? 0) + outstanding;
+  if (outstanding > 0) {
+    // Charged to the targets still owing answers: whatever was sent and neither succeeded nor failed.
+    for (const p of per) {
+      const answered = p.tally.ok + Object.values(p.tally.errors).reduce((a, b) => a + b, 0);
+      if (p.sent > answered) p.tally.errors.timeout = (p.tally.errors.timeout ?? 0) + p.sent - answered;
+    }
+  }
   for (const abort of aborts) abort(new Error('bench run over'));
-  await pool.destroy().catch(() => {});
+  await Promise.all(pools.map((p) => p.destroy().catch(() => {})));
   const measureStart = startEpochMs + firstMeasured * intervalMs;
-  const elapsedS = Math.max(0.001, ((measuredEnd || epochNow()) - measureStart) / 1000);
-  return {
-    sent: total - firstMeasured,
+  const windowS = Math.max(0.001, ((measuredEnd || epochNow()) - measureStart) / 1000);
+  // Each target was loaded for its share of the window (its slots).
+  const elapsedS = windowS / k;
+  const results = per.map((p) => ({
+    sent: p.sent,
     elapsedS,
-    rps: tally.ok / elapsedS,
-    tally,
-    latency: latency.toJSON(),
-    ttfb: ttfb.toJSON(),
-    lateness: lateness.toJSON(),
-  };
+    windowS,
+    rps: p.tally.ok / elapsedS,
+    tally: p.tally,
+    latency: p.latency.toJSON(),
+    ttfb: p.ttfb.toJSON(),
+    lateness: p.lateness.toJSON(),
+  }));
+  return job.requests ? results : results[0];
 }
 
 /**

@@ -1,0 +1,127 @@
+// The bench's own arithmetic: how an interleaved schedule shares its slots
+// among targets, and how the latency bars read pooled histograms.
+
+import { describe, expect, it } from 'vitest';
+import { checkBars, pooledLatency, summarize } from '../bench/lib/aggregate.js';
+import { Histogram } from '../bench/load/histogram.js';
+import { slotTarget } from '../bench/load/schedule.js';
+
+describe('slotTarget', () => {
+  it('gives every target the same share, one target per slot, each following every other equally often', () => {
+    const k = 3;
+    const intervalMs = 1000 / 500;
+    const slotMs = 10;
+    const perSlot = slotMs / intervalMs;
+    const total = 9 * 1000; // 18 s of schedule: 1,800 slots
+    const shares = [0, 0, 0];
+    const follows = new Map<string, number>();
+    let previous = -1;
+    for (let n = 0; n < total; n++) {
+      const t = slotTarget(n, intervalMs, slotMs, k);
+      shares[t] = (shares[t] ?? 0) + 1;
+      if (n % perSlot !== 0) expect(t, `request ${n} left its slot's target`).toBe(previous);
+      else if (previous >= 0) follows.set(`${previous}>${t}`, (follows.get(`${previous}>${t}`) ?? 0) + 1);
+      previous = t;
+    }
+    expect(shares).toEqual([3000, 3000, 3000]);
+    // All six orders of two targets occur (a fixed rotation gives three), none more than twice as often as
+    // another; a target keeps the next slot too (a round ending and the next starting with it) only rarely.
+    const pairs = [...follows].filter(([pair]) => pair[0] !== pair[2]);
+    expect(pairs.length).toBe(6);
+    const counts = pairs.map(([, n]) => n);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(2 * Math.min(...counts));
+    const repeats = [...follows].filter(([pair]) => pair[0] === pair[2]).reduce((a, [, n]) => a + n, 0);
+    expect(repeats).toBeLessThan(0.15 * 1800);
+  });
+});
+
+/** A histogram of `n` requests at `ms`, plus `slow` requests at `slowMs`. */
+function hist(n: number, ms: number, slow = 0, slowMs = 0) {
+  const h = new Histogram();
+  for (let i = 0; i < n; i++) h.record(ms * 1000);
+  for (let i = 0; i < slow; i++) h.record(slowMs * 1000);
+  return h;
+}
+
+/** One run row as measureInterleaved gives it (only the fields the summary reads). */
+function run(target: string, rep: number, h: Histogram) {
+  const s = h.summary();
+  return {
+    scenario: 'json-500',
+    target,
+    rep,
+    tool: 'driver',
+    requests: s.count,
+    rps: 500,
+    latencyMs: s,
+    ttfbMs: s,
+    latencyHist: h.toJSON(),
+    ttfbHist: h.toJSON(),
+    errorCount: 0,
+    relayCpuSPer1k: target === 'direct' ? undefined : 0.3,
+    relayUtil: 0.2,
+    peakRssMb: 100,
+    otherLoadOnRelayCore: 0,
+  };
+}
+
+describe('pooled latency', () => {
+  it('takes the p99 of all repetitions together and judges the latency bar on it', () => {
+    // Three repetitions of 1,000 requests: the relay's tail (2 % at 3 ms) falls in one of them only.
+    const runs = [
+      run('direct', 1, hist(1000, 0.4)),
+      run('direct', 2, hist(1000, 0.4)),
+      run('direct', 3, hist(1000, 0.4)),
+      run('sheepdog', 1, hist(1000, 0.8)),
+      run('sheepdog', 2, hist(1000, 0.8)),
+      run('sheepdog', 3, hist(980, 0.8, 20, 3)),
+    ];
+    const pooled = pooledLatency(runs.filter((r) => r.target === 'sheepdog'));
+    expect(pooled?.count).toBe(3000);
+    // 20 slow requests of 3,000 are fewer than 1 %: the pooled p99 is the common latency...
+    expect(pooled?.p99).toBeCloseTo(0.8, 1);
+    const summary = summarize(runs, ['json-500'], ['direct', 'sheepdog']);
+    const row = summary.find((r) => r.target === 'sheepdog');
+    // ...while the worst repetition alone has 2 % at 3 ms.
+    expect(row?.addedP99?.max).toBeCloseTo(2.6, 1);
+    expect(row?.addedPooled?.p99).toBeCloseTo(0.4, 1);
+    const bar = checkBars(summary, []).find((b) => b.bar.startsWith('added p99 at 500'));
+    expect(bar?.pass).toBe(true);
+    expect(bar?.value).toContain('3000 requests over 3 repetitions');
+
+    // With the tail in every repetition (3 % of all requests), the pooled p99 carries it and the bar fails.
+    const slow = runs.map((r) =>
+      r.target === 'sheepdog' ? run('sheepdog', r.rep, hist(970, 0.8, 30, 3)) : r,
+    );
+    const failing = checkBars(summarize(slow, ['json-500'], ['direct', 'sheepdog']), []);
+    expect(failing.find((b) => b.bar.startsWith('added p99 at 500'))?.pass).toBe(false);
+  });
+
+  it('falls back to the worst repetition for runs without histograms (older result files)', () => {
+    const strip = (r: ReturnType<typeof run>) => ({ ...r, latencyHist: undefined, ttfbHist: undefined });
+    const runs = [
+      run('direct', 1, hist(1000, 0.4)),
+      run('direct', 2, hist(1000, 0.4)),
+      run('sheepdog', 1, hist(1000, 0.8)),
+      run('sheepdog', 2, hist(980, 0.8, 20, 3)),
+    ].map(strip);
+    const summary = summarize(runs, ['json-500'], ['direct', 'sheepdog']);
+    expect(summary.find((r) => r.target === 'sheepdog')?.addedPooled).toBeUndefined();
+    const bar = checkBars(summary, []).find((b) => b.bar.startsWith('added p99 at 500'));
+    expect(bar?.value).toContain('worst');
+    expect(bar?.pass).toBe(false);
+  });
+
+  it('leaves the bar unresolved when the machine alone (direct) has a tail several times the bar', () => {
+    const runs = [1, 2, 3].flatMap((rep) => [
+      run('direct', rep, hist(970, 0.4, 30, 8)),
+      run('sheepdog', rep, hist(1000, 0.8)),
+    ]);
+    const summary = summarize(runs, ['json-500'], ['direct', 'sheepdog']);
+    // The relay's p99 minus direct's is far below zero here: not a pass, just noise.
+    expect(summary.find((r) => r.target === 'sheepdog')?.addedPooled?.p99).toBeLessThan(-5);
+    const bar = checkBars(summary, []).find((b) => b.bar.startsWith('added p99 at 500'));
+    expect(bar?.pass).toBeUndefined();
+    expect(bar?.value).toContain('unresolved');
+  });
+});
