@@ -5,7 +5,7 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../test/helpers/prng.js';
-import { parseEvent, type SseEvent, SseFramer } from './sse-framer.js';
+import { lastEventEndAtOrBefore, parseEvent, type SseEvent, SseFramer } from './sse-framer.js';
 
 const EOLS = ['\n', '\r\n', '\r'];
 
@@ -73,5 +73,24 @@ describe('SseFramer against eventsource-parser', () => {
 
   it('agrees when long events straddle large reads (the straddling event is joined on its own)', () => {
     for (let seed = 1; seed <= 500; seed++) agreesWithReference(seed, true, 5_000);
+  });
+});
+
+describe('lastEventEndAtOrBefore', () => {
+  /** The definition: the end of the last blank line (LF LF or CRLF CRLF) at or before `pos`. */
+  const bySearch = (buf: Buffer, pos: number): number => {
+    if (pos < 2) return 0;
+    const lf = buf.lastIndexOf('\n\n', pos - 2);
+    const crlf = pos < 4 ? -1 : buf.lastIndexOf('\r\n\r\n', pos - 4);
+    return Math.max(lf < 0 ? 0 : lf + 2, crlf < 0 ? 0 : crlf + 4);
+  };
+
+  it('agrees with a plain search at every position of random streams, line-ending shortcuts included', () => {
+    const random = mulberry32(11);
+    for (let n = 0; n < 200; n++) {
+      const bytes = Buffer.from(randomStream(random));
+      for (let pos = 0; pos <= bytes.length; pos++)
+        expect(lastEventEndAtOrBefore(bytes, pos), `stream ${n} at ${pos}`).toBe(bySearch(bytes, pos));
+    }
   });
 });
