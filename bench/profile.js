@@ -36,6 +36,12 @@ const dir = mkdtempSync(join(tmpdir(), 'sheepdog-profile-'));
 
 try {
   const { origin: simOrigin } = await startSimulator({ core: 1 });
+  if (scenario.paceMs)
+    await fetch(`${simOrigin}/_sim/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ chunk_delay_ms: scenario.paceMs }),
+    });
   const port = /** @type {number} */ (await freePort());
   const profDir = join(dir, 'prof');
   let args;

@@ -153,6 +153,7 @@ async function main() {
   let step = 0;
   const runs = [];
   for (const scenario of scenarios) {
+    if (scenario.paceMs) await simFaults(simOrigin, 'POST', { chunk_delay_ms: scenario.paceMs });
     for (let rep = 1; rep <= options.reps; rep++) {
       // A B C, then C B A: drift over the run falls on every target alike.
       const order = rep % 2 === 1 ? live : [...live].reverse();
@@ -190,6 +191,7 @@ async function main() {
         );
       }
     }
+    if (scenario.paceMs) await simFaults(simOrigin, 'DELETE');
   }
 
   const memory = [];

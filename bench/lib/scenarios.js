@@ -13,6 +13,7 @@ export const PROMPT = 'Write a short poem about a sheepdog watching the flock at
  * @property {number} [contextBytes] earlier turns sent with the prompt, in bytes of JSON (a real chat's context)
  * @property {number} [rate]       requests/s (open loop)
  * @property {number} [concurrency] requests in flight (closed loop)
+ * @property {number} [paceMs]     the simulator waits this long between chunks (a provider's pace: one event per read)
  * @property {number} durationMs   measured part (wrk rounds it to whole seconds)
  * @property {number} warmupMs     run first, not measured
  */
@@ -78,6 +79,20 @@ export const SCENARIOS = [
     chunks: 20,
     concurrency: 64,
     durationMs: 2000,
+    warmupMs: 500,
+  },
+  {
+    // An unpaced stream reaches the relay in one read; a provider sends one token at a time, so the relay
+    // reads, accounts and writes each event on its own. Every target gets the same ~600 streams/s here:
+    // compare CPU per stream (per CPU-s vs bare), not req/s.
+    id: 'sse20-paced',
+    title: "SSE, 20 chunks 5 ms apart, 64 in flight (a provider's pace)",
+    kind: 'closed',
+    stream: true,
+    chunks: 20,
+    concurrency: 64,
+    paceMs: 5,
+    durationMs: 3000,
     warmupMs: 500,
   },
   {
