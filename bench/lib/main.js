@@ -158,37 +158,32 @@ async function main() {
       // A B C, then C B A: drift over the run falls on every target alike.
       const order = rep % 2 === 1 ? live : [...live].reverse();
       const steps = order.filter((t) => runsStep(t.name, scenario.id, rep));
-      // Fixed-rate steps load their targets together, interleaved slot by slot (see measureInterleaved).
-      const together = scenario.kind === 'rate' ? steps.filter((t) => interleaves(t.name)) : [];
-      if (together.length > 1) {
-        const waitedS = await quietCore(options.relayCore);
-        if (waitedS >= 1) say(`[${clock()}] waited ${waitedS.toFixed(1)} s for the relay core to go quiet`);
-        const rows = await measureInterleaved(bench, together, scenario, rep);
-        for (const r of rows) {
-          runs.push(r);
-          step++;
-          const cpu = r.relayCpuSPer1k === undefined ? '' : `, cpu ${r.relayCpuSPer1k.toFixed(3)} s/1k`;
-          say(
-            `[${String(step).padStart(3)}/${total} ${clock()}] ${scenario.id} rep ${rep}/${options.reps} ${r.target} (interleaved): ` +
-              `${r.rps.toFixed(0)} req/s, p50 ${r.latencyMs.p50.toFixed(3)} ms, p99 ${r.latencyMs.p99.toFixed(3)} ms${cpu}, ` +
-              `errors ${r.errorCount}, other load on relay core ${(100 * r.otherLoadOnRelayCore).toFixed(0)}%`,
-          );
-        }
-      }
-      for (const target of steps) {
-        if (together.length > 1 && together.includes(target)) continue;
-        // A target left overloaded by its step (a peer's backlog at 2,000 req/s) must not run into the next.
-        const waitedS = await quietCore(options.relayCore);
-        if (waitedS >= 1) say(`[${clock()}] waited ${waitedS.toFixed(1)} s for the relay core to go quiet`);
-        step++;
-        const r = await measure(bench, target, scenario, rep);
+      /** Records a measured row and prints its progress line. @param {any} r @param {string} how */
+      const done = (r, how) => {
         runs.push(r);
+        step++;
         const cpu = r.relayCpuSPer1k === undefined ? '' : `, cpu ${r.relayCpuSPer1k.toFixed(3)} s/1k`;
         say(
-          `[${String(step).padStart(3)}/${total} ${clock()}] ${scenario.id} rep ${rep}/${options.reps} ${target.name}: ` +
+          `[${String(step).padStart(3)}/${total} ${clock()}] ${scenario.id} rep ${rep}/${options.reps} ${r.target}${how}: ` +
             `${r.rps.toFixed(0)} req/s, p50 ${r.latencyMs.p50.toFixed(3)} ms, p99 ${r.latencyMs.p99.toFixed(3)} ms${cpu}, ` +
             `errors ${r.errorCount}, other load on relay core ${(100 * r.otherLoadOnRelayCore).toFixed(0)}%`,
         );
+      };
+      // A target left overloaded by its step (a peer's backlog at 2,000 req/s) must not run into the next.
+      const waitForQuietCore = async () => {
+        const waitedS = await quietCore(options.relayCore);
+        if (waitedS >= 1) say(`[${clock()}] waited ${waitedS.toFixed(1)} s for the relay core to go quiet`);
+      };
+      // Fixed-rate steps load their targets together, interleaved slot by slot (see measureInterleaved).
+      const together = scenario.kind === 'rate' ? steps.filter((t) => interleaves(t.name)) : [];
+      if (together.length > 1) {
+        await waitForQuietCore();
+        for (const r of await measureInterleaved(bench, together, scenario, rep)) done(r, ' (interleaved)');
+      }
+      for (const target of steps) {
+        if (together.length > 1 && together.includes(target)) continue;
+        await waitForQuietCore();
+        done(await measure(bench, target, scenario, rep), '');
       }
     }
     if (scenario.paceMs) await simFaults(simOrigin, 'DELETE');
