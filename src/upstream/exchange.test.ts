@@ -32,4 +32,22 @@ describe('readHeaders', () => {
       'openai-processing-ms': '12',
     });
   });
+
+  it('reads names outside its list of common ones by decoding them, and skips near misses', () => {
+    const headers = readHeaders(
+      raw([
+        ['OpenAI-Organization', 'org-1'],
+        ['x-ratelimit-limit-tokens-day', '5000'],
+        ['X-RATELIMIT-RESET-TOKENS', '6m0s'],
+        ['Content-Typo', 'nope'],
+        ['x-request-ie', 'nope'],
+        ['retry-after-s', 'nope'],
+      ]),
+    );
+    expect(headers).toEqual({
+      'openai-organization': 'org-1',
+      'x-ratelimit-limit-tokens-day': '5000',
+      'x-ratelimit-reset-tokens': '6m0s',
+    });
+  });
 });
