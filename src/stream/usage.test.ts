@@ -41,4 +41,12 @@ describe('usage', () => {
     expect(extractUsageFromJson(Buffer.from('{"choices":[]}'))).toBeUndefined();
     expect(extractUsageFromJson(Buffer.from('not json'))).toBeUndefined();
   });
+
+  it('reads a usage object whose strings hold braces and escaped quotes', () => {
+    const body = Buffer.from(
+      '{"choices":[],"usage":{"prompt_tokens":2,"note":"a \\" } {\\\\","completion_tokens":5}}',
+    );
+    expect(JSON.parse(body.toString()).usage.note).toBe('a " } {\\');
+    expect(extractUsageFromJson(body)?.completionTokens).toBe(5);
+  });
 });

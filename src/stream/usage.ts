@@ -3,7 +3,7 @@
 // be hundreds of KB of floats; its usage is a few bytes at the end).
 
 import type { Usage } from '../events/types.js';
-import { skipJsonSpace } from '../json-bytes.js';
+import { jsonStringEnd, skipJsonSpace } from '../json-bytes.js';
 
 interface RawUsage {
   prompt_tokens?: unknown;
@@ -77,15 +77,14 @@ export function extractUsageFromJson(body: Buffer): Usage | undefined {
 /** Index just past the `}` matching the `{` at `start`, honouring strings; -1 if unbalanced. */
 function matchBrace(buf: Buffer, start: number): number {
   let depth = 0;
-  let inString = false;
   for (let i = start; i < buf.length; i++) {
     const c = buf[i];
-    if (inString) {
-      if (c === 0x5c /* \ */) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b) depth++;
-    else if (c === 0x7d && --depth === 0) return i + 1;
+    if (c === 0x22 /* " */) {
+      const end = jsonStringEnd(buf, i);
+      if (end < 0) return -1;
+      i = end - 1;
+    } else if (c === 0x7b /* { */) depth++;
+    else if (c === 0x7d /* } */ && --depth === 0) return i + 1;
   }
   return -1;
 }

@@ -50,4 +50,11 @@ describe('readHeaders', () => {
       'x-ratelimit-reset-tokens': '6m0s',
     });
   });
+
+  it('reads names given as strings the same way', () => {
+    expect(readHeaders(['Content-Type', 'text/plain', 'X-Other', 'x', 'OpenAI-Model', 'gpt-4.1'])).toEqual({
+      'content-type': 'text/plain',
+      'openai-model': 'gpt-4.1',
+    });
+  });
 });
