@@ -58,4 +58,62 @@ describe('rate-limit headers', () => {
     expect(readRateLimitHeaders({ 'x-ratelimit-remaining': 'lots' })).toBeUndefined();
     expect(readRateLimitHeaders({ 'content-type': 'application/json' })).toBeUndefined();
   });
+
+  it('reads every string as the straightforward parser does (differential)', () => {
+    // The parser reads numbers digit by digit; this reference slices them and calls Number().
+    const alphabet = ['0', '1', '5', '9', '.', 'h', 'm', 's', 'u', 'µ', 'μ', 'n', ' ', 'x', '-'];
+    let seed = 42;
+    const next = (k: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % k;
+    };
+    const samples = ['1234567890123456789s', '0.000000000000000001s', '12.345678901234567ms', '1e3s'];
+    for (let t = 0; t < 20_000; t++) {
+      let text = '';
+      const length = 1 + next(12);
+      for (let i = 0; i < length; i++) text += alphabet[next(alphabet.length)];
+      samples.push(text);
+    }
+    for (const text of samples)
+      expect(parseResetMs(text, 1_800_000_000_000), text).toBe(referenceResetMs(text));
+  });
 });
+
+/** The parser as first written (slices and `Number`), kept as the reference. */
+function referenceResetMs(value: string, nowMs = 1_800_000_000_000): number | undefined {
+  const unitMs: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000 };
+  const subsecondMs: Record<string, number> = { m: 1, u: 0.001, µ: 0.001, μ: 0.001, n: 1e-6 };
+  const text = value.trim();
+  const n = text.length;
+  if (n === 0 || n > 40) return undefined;
+  let total = 0;
+  let i = 0;
+  let units = 0;
+  while (i < n) {
+    const start = i;
+    let dot = false;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c >= 48 && c <= 57) i++;
+      else if (c === 46 && !dot) {
+        dot = true;
+        i++;
+      } else break;
+    }
+    if (i === start) return undefined;
+    const amount = Number(text.slice(start, i));
+    if (Number.isNaN(amount)) return undefined;
+    if (i === n) {
+      if (units > 0) return undefined;
+      return amount > 1e9 ? Math.max(0, amount * 1000 - nowMs) : amount * 1000;
+    }
+    const unit = text[i]!;
+    const length = unit !== 's' && text.startsWith('s', i + 1) ? 2 : 1;
+    const factor = length === 2 ? subsecondMs[unit] : unitMs[unit];
+    if (factor === undefined) return undefined;
+    i += length;
+    total += amount * factor;
+    units++;
+  }
+  return total;
+}
