@@ -15,8 +15,8 @@ const WARN = pino.levels.values.warn ?? 40;
 /**
  * A JSON string literal; client-chosen text (model names, upstream error
  * codes) is escaped. Text that needs no escaping (ids, names, most models) is
- * quoted as it is: a scan of its characters costs a few nanoseconds, while
- * `JSON.stringify` of a short string costs more than the rest of the line.
+ * quoted as it is after a scan of its characters, instead of a call into
+ * `JSON.stringify` (the runtime's serialiser) for each of the line's strings.
  */
 export function jsonString(value: string): string {
   for (let i = 0; i < value.length; i++) {

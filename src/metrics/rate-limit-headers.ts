@@ -89,7 +89,8 @@ const EXACT_DIGITS = 15;
  * bare number is seconds, or Unix seconds when it is a timestamp (> 1e9).
  * Returns milliseconds from now, or undefined when it is not a duration.
  * Hand-written, without slicing or `Number()` on the common path: it runs on
- * every upstream response (twice), and the string work was ~90% of its cost.
+ * every upstream response (twice), and that string work was over half of
+ * reading the rate-limit headers (320 -> 138 ns a response).
  */
 export function parseResetMs(value: string, nowMs: number = Date.now()): number | undefined {
   const text = value.trim();
