@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../test/helpers/prng.js';
 import { ChunkAccountant } from './chunk-accountant.js';
 import { TextTally } from './token-estimate.js';
+import { stripUsageNull } from './usage-null.js';
 
 const chunk = (content: string, extra = ''): string =>
   `{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":${JSON.stringify(content)}},"logprobs":null,"finish_reason":null}]${extra}}`;
@@ -96,5 +98,37 @@ describe('ChunkAccountant.skimPrefix', () => {
     expect(accountant.skimPrefix(Buffer.from(`: keep-alive\n\n${one}`))).toBe(0);
     const crlf = Buffer.from(`data: ${chunk('a')}\r\n\r\n`);
     expect(accountant.skimPrefix(crlf)).toBe(crlf.length);
+  });
+});
+
+describe('ChunkAccountant.skimPrefix with the text its read was decoded to', () => {
+  it('stops where decoding the compacted bytes itself stops, from every event boundary', () => {
+    const kinds = [
+      (i: number) => chunk(`w${i} "usage" error`, ',"usage":null'),
+      (i: number) => chunk(`ünï ${i}`, ',"usage":null'),
+      (i: number) => chunk(`${i}`),
+      () => '{"choices":[],"usage":{"total_tokens":3}}',
+      () => '{"error":{"message":"x"}}',
+      () => '[DONE]',
+    ];
+    for (let seed = 1; seed <= 200; seed++) {
+      const random = mulberry32(seed);
+      const next = (n: number): number => Math.floor(random() * n);
+      let stream = '';
+      for (let i = 0; i < 3 + next(10); i++) {
+        const data = kinds[next(6) < 4 ? next(3) : next(kinds.length)]!(i);
+        stream += next(8) === 0 ? `event: error\ndata: ${data}\n\n` : `data: ${data}\n\n`;
+      }
+      const { bytes, text } = stripUsageNull(Buffer.from(stream));
+      const shared = new ChunkAccountant('chat/completions');
+      const own = new ChunkAccountant('chat/completions');
+      shared.onEvent(undefined, chunk('first'));
+      own.onEvent(undefined, chunk('first'));
+      for (let at = 0; at < bytes.length; at = bytes.indexOf('\n\n', at) + 2) {
+        const tail = bytes.subarray(at);
+        expect(shared.skimPrefix(tail, text, at)).toBe(own.skimPrefix(tail));
+        if (bytes.indexOf('\n\n', at) < 0) break;
+      }
+    }
   });
 });

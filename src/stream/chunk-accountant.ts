@@ -6,6 +6,7 @@ import { plainChunkContent } from './plain-chunk.js';
 import { findEventEnd, lastEventEndAtOrBefore, parseEvent } from './sse-framer.js';
 import { TextTally } from './token-estimate.js';
 import { normalizeUsage } from './usage.js';
+import type { ReadText } from './usage-null.js';
 
 /** What one event meant. `usage_only` is the `choices: []` chunk include_usage adds. */
 export type EventKind = 'content' | 'meta' | 'usage_only' | 'done' | 'error' | 'other';
@@ -66,17 +67,27 @@ export class ChunkAccountant {
    * `buf` hold only plain content events (no usage object, error, typed event
    * or `[DONE]`), ending on an event boundary, and keeps those bytes aside for
    * estimation. A handful of native searches per read instead of work per
-   * event. 0: nothing could be skimmed. `text`: `buf` as latin1, when the
+   * event. 0: nothing could be skimmed. `read`: the text of the read whose
+   * tail `buf` is, from position `at` of its (compacted) bytes, when the
    * caller has it already.
    */
-  skimPrefix(buf: Buffer, text?: string): number {
+  skimPrefix(buf: Buffer, read?: ReadText, at = 0): number {
     if (!this.contentSeen || buf[0] !== 0x64 /* d */) return 0;
     // The first position that must be read event by event: one regular
     // expression pass over the bytes (as latin1, one byte per character).
-    STOP.lastIndex = 0;
-    const stop = STOP.exec(text ?? buf.toString('latin1'));
+    let stop: RegExpExecArray | null;
+    let stopAt: number;
+    if (read) {
+      STOP.lastIndex = read.textIndex(at);
+      stop = STOP.exec(read.text);
+      stopAt = stop === null ? 0 : read.bytesIndex(stop.index) - at;
+    } else {
+      STOP.lastIndex = 0;
+      stop = STOP.exec(buf.toString('latin1'));
+      stopAt = stop === null ? 0 : stop.index;
+    }
     // (A typed event's match starts on the line break before it: the event itself starts after.)
-    const limit = stop === null ? buf.length : stop.index + (stop[0].startsWith('event:', 1) ? 1 : 0);
+    const limit = stop === null ? buf.length : stopAt + (stop[0].startsWith('event:', 1) ? 1 : 0);
     const end = lastEventEndAtOrBefore(buf, limit);
     if (end <= 0) return 0;
     this.text.deferRaw(end === buf.length ? buf : buf.subarray(0, end), this.extractText);

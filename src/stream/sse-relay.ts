@@ -5,7 +5,7 @@
 
 import type { ChunkAccountant, EventKind } from './chunk-accountant.js';
 import { parseEvent, SseFramer } from './sse-framer.js';
-import { stripUsageNull, withoutUsageNull } from './usage-null.js';
+import { type ReadText, stripUsageNull, withoutUsageNull } from './usage-null.js';
 
 export interface SseRelayOptions {
   readonly accountant: ChunkAccountant;
@@ -60,7 +60,7 @@ export class SseRelay {
     // read (see usage-null.ts): everything after sees, holds and forwards
     // clean bytes, and the skim reuses the decoded text.
     let chunk = read;
-    let text: string | undefined;
+    let text: ReadText | undefined;
     if (this.options.dropUsageOnly) ({ bytes: chunk, text } = stripUsageNull(read));
     const wasWhole = this.framer.pendingBytes === 0;
     const heldBefore = this.held.length;
@@ -90,10 +90,10 @@ export class SseRelay {
       return false;
     };
     // Mid-stream, plain content events go straight through without being read one by one.
-    // (What the framer leaves is always the chunk's tail, so its text is the text's tail.)
-    let rest: Buffer | undefined = trySkim ? chunk : this.skim(chunk, out, text);
+    // (What the framer leaves is always the chunk's tail: it starts at chunk.length - rest.length.)
+    let rest: Buffer | undefined = trySkim ? chunk : this.skim(chunk, out, text, 0);
     if (rest) rest = this.framer.push(rest, onEvent);
-    if (rest) rest = this.skim(rest, out, text?.slice(chunk.length - rest.length));
+    if (rest) rest = this.skim(rest, out, text, chunk.length - rest.length);
     if (rest) this.framer.push(rest, onEvent);
     if (out.length > 0) count++;
     if (!this.committed || count === 0) return this.takeDrained();
@@ -120,10 +120,11 @@ export class SseRelay {
 
   /**
    * Moves the skimmable prefix of `buf` (whole plain content events) to
-   * `out`; returns what is left. `text`: `buf` as latin1, when already decoded.
+   * `out`; returns what is left. `text`: the read's text, when already
+   * decoded; `buf` starts at its position `at`.
    */
-  private skim(buf: Buffer, out: Buffer[], text: string | undefined): Buffer | undefined {
-    const n = this.options.accountant.skimPrefix(buf, text);
+  private skim(buf: Buffer, out: Buffer[], text: ReadText | undefined, at: number): Buffer | undefined {
+    const n = this.options.accountant.skimPrefix(buf, text, at);
     if (n === 0) return buf;
     out.push(n === buf.length ? buf : buf.subarray(0, n));
     return n === buf.length ? undefined : buf.subarray(n);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { withoutUsageNull } from './usage-null.js';
+import { mulberry32 } from '../../test/helpers/prng.js';
+import { stripUsageNull, withoutUsageNull } from './usage-null.js';
 
 const strip = (text: string): string => withoutUsageNull(Buffer.from(text)).toString();
 
@@ -38,5 +39,48 @@ describe('withoutUsageNull', () => {
     // The bytes around the view (a socket read's other parts) are untouched.
     expect(around.subarray(0, 2).toString()).toBe('<<');
     expect(around.subarray(around.length - 2).toString()).toBe('>>');
+  });
+});
+
+describe('stripUsageNull', () => {
+  /** A random stream's bytes: content chunks, some with `,"usage":null`, a usage chunk, [DONE]. */
+  const randomStream = (seed: number): string => {
+    const random = mulberry32(seed);
+    const next = (n: number): number => Math.floor(random() * n);
+    const pieces = ['ab', 'ünï', 'usage', '"usage":null', '🐑', ' ', 'error', 'DONE]'];
+    let out = '';
+    for (let i = next(12); i >= 0; i--) {
+      const content = Array.from({ length: next(4) }, () => pieces[next(pieces.length)]).join('');
+      out += `data: {"choices":[{"delta":{"content":${JSON.stringify(content)}}}]${next(3) > 0 ? ',"usage":null' : ''}}\n\n`;
+    }
+    return `${out}data: {"choices":[],"usage":{"total_tokens":3}}\n\ndata: [DONE]\n\n`;
+  };
+
+  it('maps every position of the compacted bytes to the text as it arrived, and back', () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const original = Buffer.from(randomStream(seed));
+      const before = original.toString('latin1');
+      const { bytes, text } = stripUsageNull(Buffer.from(original));
+      expect(text.text).toBe(before);
+      const after = bytes.toString('latin1');
+      for (let at = 0; at < after.length; at++) {
+        const index = text.textIndex(at);
+        expect(before[index]).toBe(after[at]);
+        // The rest of the text from there, without its fields, is the rest of the bytes.
+        if (at % 17 === 0) expect(before.slice(index).replaceAll(',"usage":null', '')).toBe(after.slice(at));
+        expect(text.bytesIndex(index)).toBe(at);
+      }
+    }
+  });
+
+  it('gives the text as it is when nothing was removed, and the rewritten text on the loose path', () => {
+    const plain = Buffer.from('data: {"choices":[]}\n\n');
+    const kept = stripUsageNull(plain);
+    expect(kept.bytes).toBe(plain);
+    expect(kept.text.text).toBe(plain.toString('latin1'));
+    expect(kept.text.textIndex(5)).toBe(5);
+    const loose = stripUsageNull(Buffer.from('data: {"id":"b", "usage" : null }\n\n'));
+    expect(loose.text.text).toBe(loose.bytes.toString('latin1'));
+    expect(loose.text.bytesIndex(7)).toBe(7);
   });
 });

@@ -49,4 +49,11 @@ describe('usage', () => {
     expect(JSON.parse(body.toString()).usage.note).toBe('a " } {\\');
     expect(extractUsageFromJson(body)?.completionTokens).toBe(5);
   });
+
+  it('reads a duplicated key as a parser does: the last one wins', () => {
+    const body = Buffer.from(
+      '{"usage":{"prompt_tokens":9,"prompt_tokens_details":{"cached_tokens":4},"prompt_tokens":2,"prompt_tokens_details":5}}',
+    );
+    expect(extractUsageFromJson(body)).toMatchObject({ promptTokens: 2, cachedPromptTokens: 0 });
+  });
 });
