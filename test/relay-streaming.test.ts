@@ -207,6 +207,44 @@ describe('streaming', () => {
     await eventually(() => env!.sim.stats().aborted === 1);
   });
 
+  it('lets a stream run past the idle timeout as long as no gap between chunks reaches it', async () => {
+    env = await relayWithSimulator(
+      { completionTokens: 12, faults: { chunk_delay_ms: 100 } },
+      { upstream: { timeouts: { idle_ms: 300 } } },
+    );
+    const finished = env.relay.nextFinished();
+    const stream = await env.relay
+      .client()
+      .chat.completions.create({ model: 'gpt-4.1', messages, stream: true });
+    const got = { text: '' };
+    await readInto(got, stream);
+    const [done] = await finished;
+    expect(done?.info.outcome).toBe('success');
+    expect(done?.info.durationMs).toBeGreaterThan(900);
+  });
+
+  it('does not count a slow client against the upstream: held back longer than the idle timeout, the stream completes', async () => {
+    env = await relayWithSimulator(
+      { completionTokens: 60_000 },
+      { upstream: { timeouts: { idle_ms: 300 } } },
+    );
+    const finished = env.relay.nextFinished();
+    const stream = await env.relay
+      .client()
+      .chat.completions.create({ model: 'gpt-4.1', messages, stream: true });
+    const iterator = stream[Symbol.asyncIterator]();
+    let chunks = (await iterator.next()).done ? 0 : 1;
+    // The client stops reading for four idle timeouts: the stream (~10 MB) fills the socket buffers
+    // between them, the relay holds the upstream back, and that silence is the client's doing.
+    // (The wait is the scenario itself, a slow reader, not a synchronisation.)
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    for (let r = await iterator.next(); !r.done; r = await iterator.next()) chunks++;
+    const [done] = await finished;
+    expect(done?.info.outcome).toBe('success');
+    expect(done?.record.usage?.completionTokens).toBe(60_000);
+    expect(chunks).toBeGreaterThan(60_000);
+  });
+
   it('answers a stream that fails before its first token with a proper HTTP error', async () => {
     env = await relayWithSimulator(
       { completionTokens: 10, faults: { ttft_ms: 3_000 } },

@@ -15,6 +15,7 @@ import {
   firstByteTimeout,
   firstTokenTimeout,
   hedgeLost,
+  idleTimeout,
   totalTimeout,
   UpstreamFailure,
 } from '../upstream/failure.js';
@@ -110,8 +111,10 @@ export class UpstreamAttempt implements ExchangeEvents {
   watchingOpen = false;
   private readonly o: AttemptOptions;
   private exchange: Exchange | undefined;
-  /** The first byte/token deadline; once signalled, it re-arms itself for the rest of the total. */
+  /** The one timer watching every deadline (see armWatchdog). */
   private timer: NodeJS.Timeout | undefined;
+  /** `performance.now()` of the answer's latest byte (headers or body), or of a resume after backpressure. */
+  private lastDataAt = 0;
   private chunks: Buffer[] = [];
   private bytes = 0;
   private headers: IncomingHttpHeaders = {};
@@ -128,25 +131,35 @@ export class UpstreamAttempt implements ExchangeEvents {
   /** Dispatches the request (separate from construction so the owner can register the attempt first). */
   start(): void {
     const options = this.o;
-    const t = options.candidate.timeouts;
-    const stream = options.record.stream;
-    // Our own timer for the first deadline: undici's header timer ticks in half seconds.
-    this.timer = setTimeout(
-      onDeadline,
-      Math.max(1, Math.min(stream ? t.first_token_ms : t.first_byte_ms, t.total_ms)),
-      this,
-    );
+    // Our own timer for every deadline: undici's tick in half seconds, and are only backstops here.
+    this.armWatchdog(this.startedAt);
     this.exchange = dispatchExchange(
       options.candidate.upstream,
       {
         path: `/${options.record.endpoint}`,
         body: options.body,
         requestId: options.record.id,
-        firstByteTimeoutMs: (stream ? t.first_token_ms : t.first_byte_ms) + 1_000,
-        idleTimeoutMs: t.idle_ms,
+        backstopTimeoutMs: options.candidate.backstopMs,
       },
       this,
     );
+  }
+
+  /**
+   * Arms the timer for the earliest deadline that may pass next: the first
+   * byte or token (until signalled), the total, and the idle gap since the
+   * latest byte. It is never armed later than `now + idle_ms` either, so a gap
+   * that opens after this (the answer's first byte, a resume) is checked in
+   * time without touching the timer per chunk: each chunk only stamps
+   * `lastDataAt`, and a fast answer costs one timer, set at start and cleared
+   * at the end.
+   */
+  private armWatchdog(now: number): void {
+    const t = this.candidate.timeouts;
+    let due = Math.min(this.startedAt + t.total_ms, (this.lastDataAt || now) + t.idle_ms);
+    if (!this.signalled)
+      due = Math.min(due, this.startedAt + (this.o.record.stream ? t.first_token_ms : t.first_byte_ms));
+    this.timer = setTimeout(onDeadline, Math.max(1, due - now), this);
   }
 
   /** Its breaker opened (the health registry calls this while the owner watches). */
@@ -160,21 +173,32 @@ export class UpstreamAttempt implements ExchangeEvents {
     this.failOrCut(failure);
   }
 
-  /** The armed deadline passed (called by the timer). */
+  /** The watchdog's timer fired: fail on the deadline that passed, or re-arm for the next. */
   deadlinePassed(): void {
+    this.timer = undefined;
+    if (this.ended) return;
     const t = this.candidate.timeouts;
     const name = this.info.upstream;
-    if (this.signalled) {
-      // Answered in time: what is left now is the total deadline.
-      const left = t.total_ms - (performance.now() - this.startedAt);
-      if (left >= 1) this.timer = setTimeout(onDeadline, left, this);
-      else this.failOrCut(totalTimeout(name, t.total_ms));
+    const now = performance.now();
+    // Timers keep whole milliseconds: a deadline within one of now has passed.
+    const elapsed = now - this.startedAt + 1;
+    const first = this.o.record.stream ? t.first_token_ms : t.first_byte_ms;
+    if (!this.signalled && elapsed >= Math.min(first, t.total_ms)) {
+      if (t.total_ms <= first) this.failOrCut(totalTimeout(name, t.total_ms));
+      else if (this.o.record.stream) this.failOrCut(firstTokenTimeout(name, t.first_token_ms));
+      else this.failOrCut(firstByteTimeout(name, t.first_byte_ms));
       return;
     }
-    if (t.total_ms <= (this.o.record.stream ? t.first_token_ms : t.first_byte_ms))
+    if (elapsed >= t.total_ms) {
       this.failOrCut(totalTimeout(name, t.total_ms));
-    else if (this.o.record.stream) this.failOrCut(firstTokenTimeout(name, t.first_token_ms));
-    else this.failOrCut(firstByteTimeout(name, t.first_byte_ms));
+      return;
+    }
+    // Silence while the relay holds the upstream back for a slow client is not the upstream's.
+    if (this.lastDataAt > 0 && !this.exchange?.isPaused && now + 1 - this.lastDataAt >= t.idle_ms) {
+      this.failOrCut(idleTimeout(name, t.idle_ms));
+      return;
+    }
+    this.armWatchdog(now);
   }
 
   private signal(): void {
@@ -194,6 +218,7 @@ export class UpstreamAttempt implements ExchangeEvents {
 
   onHeaders(status: number, headers: IncomingHttpHeaders): void {
     this.firstByteAt = performance.now();
+    this.lastDataAt = this.firstByteAt;
     this.status = status;
     this.headers = headers;
     const record = this.o.record;
@@ -226,6 +251,7 @@ export class UpstreamAttempt implements ExchangeEvents {
     if (this.ended) return;
     const relay = this.relay;
     if (!relay) {
+      this.lastDataAt = performance.now();
       this.bytes += chunk.length;
       if (this.bytes > this.o.maxResponseBytes) {
         const message = `Upstream ${this.info.upstream} answered with more than ${this.o.maxResponseBytes} bytes`;
@@ -236,6 +262,7 @@ export class UpstreamAttempt implements ExchangeEvents {
       return;
     }
     const t = performance.now();
+    this.lastDataAt = t;
     let writable: boolean;
     try {
       writable = relay.push(chunk);
@@ -254,7 +281,11 @@ export class UpstreamAttempt implements ExchangeEvents {
       this.failOrCut(new UpstreamFailure('stream_cut', e.code, 'upstream_bad_response', message));
     } else if (!writable && !this.o.client.gone) {
       this.exchange?.pause();
-      this.o.client.onDrain(() => this.exchange?.resume());
+      this.o.client.onDrain(() => {
+        // The idle gap starts over, as undici's own timer did on resume.
+        this.lastDataAt = performance.now();
+        this.exchange?.resume();
+      });
     }
   }
 

@@ -87,7 +87,7 @@ function errorCode(err: unknown): string {
   return '';
 }
 
-/** Timeouts Sheepdog enforces itself (undici covers connect, first byte and idle). */
+/** Timeouts Sheepdog enforces itself (undici covers connecting, and backstops the rest). */
 export const firstTokenTimeout = (upstream: string, ms: number): UpstreamFailure =>
   new UpstreamFailure(
     'timeout',
@@ -102,6 +102,14 @@ export const firstByteTimeout = (upstream: string, ms: number): UpstreamFailure 
     'first_byte_timeout',
     'upstream_timeout',
     `Upstream ${upstream} sent no answer within ${ms} ms`,
+  );
+
+export const idleTimeout = (upstream: string, ms: number): UpstreamFailure =>
+  new UpstreamFailure(
+    'timeout',
+    'idle_timeout',
+    'upstream_timeout',
+    `Upstream ${upstream} sent nothing for ${ms} ms in the middle of its answer`,
   );
 
 export const hedgeLost = (): UpstreamFailure =>

@@ -5,7 +5,7 @@
 import type { RouteConfig, Strategy } from '../config/resilience-schema.js';
 import type { Timeouts } from '../config/schema.js';
 import { RelayError } from '../errors.js';
-import type { Upstream } from './upstream.js';
+import { backstopTimeoutMs, type Upstream } from './upstream.js';
 
 export interface Candidate {
   readonly upstream: Upstream;
@@ -13,6 +13,8 @@ export interface Candidate {
   readonly upstreamModel: string;
   /** The upstream's timeouts with the route's overrides applied. */
   readonly timeouts: Timeouts;
+  /** undici's backstop for these timeouts (see `backstopTimeoutMs`). */
+  readonly backstopMs: number;
 }
 
 export interface Route {
@@ -67,11 +69,15 @@ export class ModelRouter {
     const route: Route = {
       model,
       strategy: config?.strategy ?? 'priority',
-      candidates: serving.map((upstream) => ({
-        upstream,
-        upstreamModel: upstream.aliases[model] ?? model,
-        timeouts: { ...upstream.timeouts, ...config?.timeouts },
-      })),
+      candidates: serving.map((upstream) => {
+        const timeouts = { ...upstream.timeouts, ...config?.timeouts };
+        return {
+          upstream,
+          upstreamModel: upstream.aliases[model] ?? model,
+          timeouts,
+          backstopMs: backstopTimeoutMs(timeouts),
+        };
+      }),
     };
     // Unknown names are client-chosen: cache only a bounded number of them.
     if (this.cache.size < ModelRouter.CACHE_LIMIT) this.cache.set(model, route);

@@ -56,9 +56,9 @@ export function createUpstream(config: UpstreamConfig): Upstream {
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
       connect: { timeout: timeouts.connect_ms },
-      // Per-request timeouts are set on each dispatch; these are only fallbacks.
-      headersTimeout: timeouts.first_byte_ms,
-      bodyTimeout: timeouts.idle_ms,
+      // Backstops (the attempt enforces the real deadlines); dispatches set the same value.
+      headersTimeout: backstopTimeoutMs(timeouts),
+      bodyTimeout: backstopTimeoutMs(timeouts),
     }),
   };
 }
@@ -71,4 +71,14 @@ export async function closeUpstreams(upstreams: readonly Upstream[]): Promise<vo
 /** Forcefully ends every pool's connections (after a shutdown deadline). */
 export async function destroyUpstreams(upstreams: readonly Upstream[]): Promise<void> {
   await Promise.all(upstreams.map((u) => u.pool.destroy().catch(() => undefined)));
+}
+
+/**
+ * undici's header and body timeouts for an upstream: later than every
+ * deadline the attempt enforces itself (first byte or token, idle), so they
+ * only catch what escapes those, and one value for both phases (see
+ * `ExchangeRequest.backstopTimeoutMs`).
+ */
+export function backstopTimeoutMs(t: Timeouts): number {
+  return Math.max(t.first_byte_ms, t.first_token_ms, t.idle_ms) + 1_000;
 }
