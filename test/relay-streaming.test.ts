@@ -2,7 +2,8 @@
 // that break never looking like a success.
 
 import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { UpstreamAttempt } from '../src/proxy/attempt.js';
 import type { Simulator } from '../src/simulator/index.js';
 import { estimateUsage, TextTally } from '../src/stream/token-estimate.js';
 import { eventually, relayWithSimulator, type TestRelay } from './helpers/relay.js';
@@ -234,10 +235,15 @@ describe('streaming', () => {
       .chat.completions.create({ model: 'gpt-4.1', messages, stream: true });
     const iterator = stream[Symbol.asyncIterator]();
     let chunks = (await iterator.next()).done ? 0 : 1;
+    const checks = vi.spyOn(UpstreamAttempt.prototype, 'deadlinePassed');
     // The client stops reading for four idle timeouts: the stream (~10 MB) fills the socket buffers
     // between them, the relay holds the upstream back, and that silence is the client's doing.
     // (The wait is the scenario itself, a slow reader, not a synchronisation.)
     await new Promise((resolve) => setTimeout(resolve, 1_200));
+    // Meanwhile the attempt's watchdog looked once an idle period (300 ms), not in a tight loop.
+    expect(checks.mock.calls.length).toBeGreaterThan(0);
+    expect(checks.mock.calls.length).toBeLessThan(12);
+    checks.mockRestore();
     for (let r = await iterator.next(); !r.done; r = await iterator.next()) chunks++;
     const [done] = await finished;
     expect(done?.info.outcome).toBe('success');

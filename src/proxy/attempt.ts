@@ -131,7 +131,7 @@ export class UpstreamAttempt implements ExchangeEvents {
   /** Dispatches the request (separate from construction so the owner can register the attempt first). */
   start(): void {
     const options = this.o;
-    // Our own timer for every deadline: undici's tick in half seconds, and are only backstops here.
+    // One timer of our own watches every deadline: undici's tick in half seconds and are backstops here.
     this.armWatchdog(this.startedAt);
     this.exchange = dispatchExchange(
       options.candidate.upstream,
@@ -152,11 +152,13 @@ export class UpstreamAttempt implements ExchangeEvents {
    * that opens after this (the answer's first byte, a resume) is checked in
    * time without touching the timer per chunk: each chunk only stamps
    * `lastDataAt`, and a fast answer costs one timer, set at start and cleared
-   * at the end.
+   * at the end. While the upstream is paused its latest byte is old news: the
+   * timer then looks again one idle period on.
    */
   private armWatchdog(now: number): void {
     const t = this.candidate.timeouts;
-    let due = Math.min(this.startedAt + t.total_ms, (this.lastDataAt || now) + t.idle_ms);
+    const idleFrom = this.lastDataAt > 0 && !this.exchange?.isPaused ? this.lastDataAt : now;
+    let due = Math.min(this.startedAt + t.total_ms, idleFrom + t.idle_ms);
     if (!this.signalled)
       due = Math.min(due, this.startedAt + (this.o.record.stream ? t.first_token_ms : t.first_byte_ms));
     this.timer = setTimeout(onDeadline, Math.max(1, due - now), this);

@@ -34,8 +34,8 @@ export interface ExchangeRequest {
    * its own, precise deadlines (first byte or token, idle, total). One value
    * for both, so each response lets undici refresh its connection's timer
    * instead of replacing it: a replaced timer lingers in undici's list for up
-   * to half a second, long enough to be promoted to the old generation, and
-   * a timer a request made major collections ~4 times more frequent.
+   * to half a second, long enough to be promoted to the old generation (one
+   * such timer a request made major collections 3-4 times as frequent).
    */
   readonly backstopTimeoutMs: number;
 }
