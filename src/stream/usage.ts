@@ -44,7 +44,8 @@ const USAGE_KEY = Buffer.from('"usage"');
 
 /**
  * Finds the top-level `"usage": {...}` in a JSON body by scanning from the end,
- * and parses only that object. Falls back to parsing the whole body.
+ * and reads only that object (as bytes when it is plain, else parsed). Falls
+ * back to parsing the whole body.
  */
 export function extractUsageFromJson(body: Buffer): Usage | undefined {
   let at = body.lastIndexOf(USAGE_KEY);
@@ -106,6 +107,7 @@ const bytesOf = (names: readonly string[]): Buffer[] => names.map((name) => Buff
 const COUNT_BYTES = bytesOf(COUNTS);
 const DETAIL_BYTES = bytesOf(DETAILS);
 const DETAIL_COUNT_BYTES = DETAIL_COUNTS.map((name) => [Buffer.from(name)]);
+const DETAIL_COUNT_NAMES = DETAIL_COUNTS.map((name) => [name]);
 /** Reading an object none of whose keys is wanted (skipping it). */
 const NO_KEYS: Buffer[] = [];
 
@@ -130,7 +132,7 @@ function readUsageObject(buf: Buffer, start: number): Record<string, unknown> | 
  */
 function readObject(buf: Buffer, start: number, into: Record<string, unknown>, detail: number): number {
   const counted = detail < 0 ? COUNT_BYTES : (DETAIL_COUNT_BYTES[detail] ?? NO_KEYS);
-  const countNames = detail < 0 ? COUNTS : DETAIL_COUNTS.slice(detail, detail + 1);
+  const countNames = detail < 0 ? COUNTS : (DETAIL_COUNT_NAMES[detail] ?? []);
   let i = skipJsonSpace(buf, start + 1);
   if (buf[i] === 0x7d /* } */) return i + 1;
   for (;;) {
