@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+// A/B of two Sheepdog builds loaded side by side: both relays pinned to the
+// relay core, each under its own wrk on the load core, at the same time. On a
+// shared, noisy host a slow moment then falls on both builds at once, where
+// the bench's alternated steps put it on whichever ran then (its paired A/Bs
+// moved ±15% a step for one build). What is compared is CPU per request,
+// round by round; each relay gets about half the core, so both are measured
+// saturated.
+//
+// Usage: node bench/side-by-side.js --candidate DIST [--scenarios json-max,sse20-max] [--rounds 8] [--seconds 5]
+//   `sheepdog` runs from this checkout's dist/ (npm run build first), `candidate` from DIST.
+
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gitInfo, machineInfo } from './lib/machine.js';
+import { requestFor } from './lib/measure.js';
+import { cpuSeconds } from './lib/proc-stats.js';
+import { killAllNow, stopAll } from './lib/processes.js';
+import { SCENARIOS } from './lib/scenarios.js';
+import { startSimulator, startTargets } from './lib/targets.js';
+import { runWrk } from './lib/wrk.js';
+
+const BENCH = new URL('.', import.meta.url).pathname;
+const { values } = parseArgs({
+  options: {
+    candidate: { type: 'string' },
+    scenarios: { type: 'string', default: 'json-max,sse20-max' },
+    rounds: { type: 'string', default: '8' },
+    seconds: { type: 'string', default: '5' },
+    'relay-core': { type: 'string', default: '0' },
+    'load-core': { type: 'string', default: '1' },
+  },
+});
+const say = (/** @type {string} */ line) => process.stdout.write(`${line}\n`);
+if (!values.candidate || !existsSync(join(values.candidate, 'cli/main.js')))
+  throw new Error('--candidate DIST is required: a build folder holding cli/main.js');
+if (!existsSync(join(BENCH, '../dist/cli/main.js'))) throw new Error('no dist/: run `npm run build` first');
+const machine = machineInfo();
+if (machine.wrk === undefined) throw new Error('wrk is needed (apt-get install wrk)');
+const rounds = Number(values.rounds);
+const seconds = Number(values.seconds);
+const relayCore = Number(values['relay-core']);
+const loadCore = Number(values['load-core']);
+const scenarios = values.scenarios.split(',').map((id) => {
+  const s = SCENARIOS.find((x) => x.id === id);
+  if (s?.kind !== 'closed') throw new Error(`${id}: not a fixed-concurrency scenario`);
+  return s;
+});
+
+/** @param {number[]} xs */
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2
+    ? /** @type {number} */ (s[m])
+    : /** @type {number} */ (s[m - 1] + /** @type {number} */ (s[m])) / 2;
+};
+
+/**
+ * Loads every target at once for `durationS`, each with its own wrk at half the scenario's concurrency.
+ * @param {import('./lib/targets.js').Target[]} targets @param {import('./lib/scenarios.js').Scenario} scenario
+ * @param {number} durationS @param {string} tmpDir
+ */
+async function loadTogether(targets, scenario, durationS, tmpDir) {
+  const before = targets.map((t) => cpuSeconds(/** @type {number} */ (t.pid)));
+  const runs = await Promise.all(
+    targets.map((t, i) => {
+      const request = requestFor(t, scenario);
+      return runWrk({
+        url: `${t.origin}${request.path}`,
+        body: request.body,
+        headers: request.headers,
+        concurrency: Math.max(1, Math.round(/** @type {number} */ (scenario.concurrency) / 2)),
+        durationS,
+        core: loadCore,
+        tmpDir: join(tmpDir, String(i)),
+      });
+    }),
+  );
+  return targets.map((t, i) => {
+    const w = /** @type {Awaited<ReturnType<typeof runWrk>>} */ (runs[i]);
+    const errors = Object.values(w.errors).reduce((a, b) => a + b, 0);
+    const ok = w.requests - (w.errors.status ?? 0);
+    const cpuS = cpuSeconds(/** @type {number} */ (t.pid)) - /** @type {number} */ (before[i]);
+    return {
+      target: t.name,
+      requests: ok,
+      errors,
+      cpuUsPerRequest: ok > 0 ? (1e6 * cpuS) / ok : Number.NaN,
+    };
+  });
+}
+
+const tmpDir = mkdtempSync(join(tmpdir(), 'sheepdog-side-by-side-'));
+for (const i of ['0', '1']) mkdirSync(join(tmpDir, i));
+process.once('SIGINT', () => {
+  killAllNow();
+  process.exit(130);
+});
+try {
+  const { origin: simOrigin } = await startSimulator({
+    core: loadCore,
+    logFile: join(tmpDir, 'simulator.log'),
+  });
+  const targets = await startTargets({
+    names: ['sheepdog', 'candidate'],
+    simOrigin,
+    relayCore,
+    tmpDir,
+    candidate: values.candidate,
+  });
+  say(`side by side on core ${relayCore}: sheepdog (this dist/) and candidate (${values.candidate})`);
+  // Warm-up: JIT and connection pools, every scenario once.
+  for (const scenario of scenarios) await loadTogether(targets, scenario, 3, tmpDir);
+  /** @type {Array<Record<string, unknown>>} */
+  const results = [];
+  for (const scenario of scenarios) {
+    /** @type {number[]} */
+    const ratios = [];
+    for (let round = 1; round <= rounds; round++) {
+      // Alternate which wrk starts first, in case starting first matters.
+      const order = round % 2 ? targets : [...targets].reverse();
+      const rows = await loadTogether(order, scenario, seconds, tmpDir);
+      const mine = rows.find((r) => r.target === 'sheepdog');
+      const other = rows.find((r) => r.target === 'candidate');
+      const ratio =
+        /** @type {number} */ (mine?.cpuUsPerRequest) / /** @type {number} */ (other?.cpuUsPerRequest);
+      ratios.push(ratio);
+      results.push({ scenario: scenario.id, round, rows, ratio });
+      say(
+        `${scenario.id} round ${round}/${rounds}: sheepdog ${mine?.cpuUsPerRequest.toFixed(1)} µs a request (${mine?.requests} req, ${mine?.errors} errors), candidate ${other?.cpuUsPerRequest.toFixed(1)} µs (${other?.requests} req, ${other?.errors} errors), ratio ${ratio.toFixed(3)}`,
+      );
+    }
+    say(
+      `${scenario.id}: CPU per request, sheepdog over candidate: median ${median(ratios).toFixed(3)} (${Math.min(...ratios).toFixed(3)}..${Math.max(...ratios).toFixed(3)}; below 1: this build is cheaper)`,
+    );
+  }
+  const at = new Date().toISOString();
+  const file = join(BENCH, 'results', `side-by-side-${at.replace(/[:.]/g, '-')}.json`);
+  mkdirSync(join(BENCH, 'results'), { recursive: true });
+  writeFileSync(
+    file,
+    `${JSON.stringify({ kind: 'side-by-side', at, git: gitInfo(), machine, candidate: values.candidate, rounds, seconds, results }, null, 2)}\n`,
+  );
+  say(`results: ${file}`);
+} finally {
+  await stopAll();
+  rmSync(tmpDir, { recursive: true, force: true });
+}
