@@ -11,8 +11,8 @@
 //   `sheepdog` runs from this checkout's dist/ (npm run build first), `candidate` from DIST.
 
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gitInfo, machineInfo } from './lib/machine.js';
 import { requestFor } from './lib/measure.js';
@@ -36,11 +36,15 @@ const { values } = parseArgs({
 const say = (/** @type {string} */ line) => process.stdout.write(`${line}\n`);
 if (!values.candidate || !existsSync(join(values.candidate, 'cli/main.js')))
   throw new Error('--candidate DIST is required: a build folder holding cli/main.js');
+const candidate = resolve(values.candidate);
 if (!existsSync(join(BENCH, '../dist/cli/main.js'))) throw new Error('no dist/: run `npm run build` first');
 const machine = machineInfo();
 if (machine.wrk === undefined) throw new Error('wrk is needed (apt-get install wrk)');
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
+// Side by side means sharing one core: with fewer than two there is nothing to keep the load off it.
+if (availableParallelism() < 2)
+  throw new Error('side by side needs 2 cores: relays on one, load on the other');
 const relayCore = Number(values['relay-core']);
 const loadCore = Number(values['load-core']);
 const scenarios = values.scenarios.split(',').map((id) => {
@@ -109,9 +113,9 @@ try {
     simOrigin,
     relayCore,
     tmpDir,
-    candidate: values.candidate,
+    candidate,
   });
-  say(`side by side on core ${relayCore}: sheepdog (this dist/) and candidate (${values.candidate})`);
+  say(`side by side on core ${relayCore}: sheepdog (this dist/) and candidate (${candidate})`);
   // Warm-up: JIT and connection pools, every scenario once.
   for (const scenario of scenarios) await loadTogether(targets, scenario, 3, tmpDir);
   /** @type {Array<Record<string, unknown>>} */
@@ -142,7 +146,7 @@ try {
   mkdirSync(join(BENCH, 'results'), { recursive: true });
   writeFileSync(
     file,
-    `${JSON.stringify({ kind: 'side-by-side', at, git: gitInfo(), machine, candidate: values.candidate, rounds, seconds, results }, null, 2)}\n`,
+    `${JSON.stringify({ kind: 'side-by-side', at, git: gitInfo(), machine, candidate, rounds, seconds, results }, null, 2)}\n`,
   );
   say(`results: ${file}`);
 } finally {
