@@ -175,6 +175,19 @@ describe('streaming', () => {
     await eventually(() => env!.sim.stats().aborted === 1);
   });
 
+  it('waits for a first byte slower than the idle timeout: idle counts only once the answer began', async () => {
+    env = await relayWithSimulator(
+      { faults: { latency_ms: 700 } },
+      { upstream: { timeouts: { first_byte_ms: 5_000, idle_ms: 200 } }, retry: { max_attempts: 1 } },
+    );
+    const finished = env.relay.nextFinished();
+    const answer = await env.relay.client().chat.completions.create({ model: 'gpt-4.1', messages });
+    expect(answer.choices[0]?.message.content).toBeTruthy();
+    const [done] = await finished;
+    expect(done?.info.outcome).toBe('success');
+    expect(done?.info.durationMs).toBeGreaterThan(600);
+  });
+
   it('answers 504 naming the total deadline when it is shorter than the first-byte one', async () => {
     env = await relayWithSimulator(
       { faults: { latency_ms: 3_000 } },

@@ -30,6 +30,7 @@ export interface Upstream {
 export function createUpstream(config: UpstreamConfig): Upstream {
   const url = new URL(config.base_url);
   const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...config.timeouts };
+  const backstop = backstopTimeoutMs(timeouts);
   const common: string[] = [];
   for (const [name, value] of Object.entries(config.headers)) common.push(name.toLowerCase(), value);
   if (config.api_key) common.push('authorization', `Bearer ${config.api_key}`);
@@ -57,8 +58,8 @@ export function createUpstream(config: UpstreamConfig): Upstream {
       keepAliveMaxTimeout: 600_000,
       connect: { timeout: timeouts.connect_ms },
       // Backstops (the attempt enforces the real deadlines); dispatches set the same value.
-      headersTimeout: backstopTimeoutMs(timeouts),
-      bodyTimeout: backstopTimeoutMs(timeouts),
+      headersTimeout: backstop,
+      bodyTimeout: backstop,
     }),
   };
 }
