@@ -8,7 +8,9 @@
 // saturated.
 //
 // Usage: node bench/side-by-side.js --candidate DIST [--scenarios json-max,sse20-max] [--rounds 8] [--seconds 5]
-//   `sheepdog` runs from this checkout's dist/ (npm run build first), `candidate` from DIST.
+//        node bench/side-by-side.js --against bare|sheepdog-nometrics [...]
+//   `sheepdog` runs from this checkout's dist/ (npm run build first), `candidate` from DIST;
+//   `--against` loads another of the bench's targets beside it instead (`bare`: the gap to the ceiling).
 
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -26,6 +28,7 @@ const BENCH = new URL('.', import.meta.url).pathname;
 const { values } = parseArgs({
   options: {
     candidate: { type: 'string' },
+    against: { type: 'string', default: 'candidate' },
     scenarios: { type: 'string', default: 'json-max,sse20-max' },
     rounds: { type: 'string', default: '8' },
     seconds: { type: 'string', default: '5' },
@@ -34,9 +37,12 @@ const { values } = parseArgs({
   },
 });
 const say = (/** @type {string} */ line) => process.stdout.write(`${line}\n`);
-if (!values.candidate || !existsSync(join(values.candidate, 'cli/main.js')))
+const AGAINST = ['candidate', 'bare', 'sheepdog-nometrics'];
+const against = values.against;
+if (!AGAINST.includes(against)) throw new Error(`--against: one of ${AGAINST.join(', ')}`);
+if (against === 'candidate' && (!values.candidate || !existsSync(join(values.candidate, 'cli/main.js'))))
   throw new Error('--candidate DIST is required: a build folder holding cli/main.js');
-const candidate = resolve(values.candidate);
+const candidate = against === 'candidate' ? resolve(/** @type {string} */ (values.candidate)) : undefined;
 if (!existsSync(join(BENCH, '../dist/cli/main.js'))) throw new Error('no dist/: run `npm run build` first');
 const machine = machineInfo();
 if (machine.wrk === undefined) throw new Error('wrk is needed (apt-get install wrk)');
@@ -109,13 +115,15 @@ try {
     logFile: join(tmpDir, 'simulator.log'),
   });
   const targets = await startTargets({
-    names: ['sheepdog', 'candidate'],
+    names: ['sheepdog', against],
     simOrigin,
     relayCore,
     tmpDir,
     candidate,
   });
-  say(`side by side on core ${relayCore}: sheepdog (this dist/) and candidate (${candidate})`);
+  say(
+    `side by side on core ${relayCore}: sheepdog (this dist/) and ${against}${candidate ? ` (${candidate})` : ''}`,
+  );
   // Warm-up: JIT and connection pools, every scenario once.
   for (const scenario of scenarios) await loadTogether(targets, scenario, 3, tmpDir);
   /** @type {Array<Record<string, unknown>>} */
@@ -128,17 +136,17 @@ try {
       const order = round % 2 ? targets : [...targets].reverse();
       const rows = await loadTogether(order, scenario, seconds, tmpDir);
       const mine = rows.find((r) => r.target === 'sheepdog');
-      const other = rows.find((r) => r.target === 'candidate');
+      const other = rows.find((r) => r.target === against);
       const ratio =
         /** @type {number} */ (mine?.cpuUsPerRequest) / /** @type {number} */ (other?.cpuUsPerRequest);
       ratios.push(ratio);
       results.push({ scenario: scenario.id, round, rows, ratio });
       say(
-        `${scenario.id} round ${round}/${rounds}: sheepdog ${mine?.cpuUsPerRequest.toFixed(1)} µs a request (${mine?.requests} req, ${mine?.errors} errors), candidate ${other?.cpuUsPerRequest.toFixed(1)} µs (${other?.requests} req, ${other?.errors} errors), ratio ${ratio.toFixed(3)}`,
+        `${scenario.id} round ${round}/${rounds}: sheepdog ${mine?.cpuUsPerRequest.toFixed(1)} µs a request (${mine?.requests} req, ${mine?.errors} errors), ${against} ${other?.cpuUsPerRequest.toFixed(1)} µs (${other?.requests} req, ${other?.errors} errors), ratio ${ratio.toFixed(3)}`,
       );
     }
     say(
-      `${scenario.id}: CPU per request, sheepdog over candidate: median ${median(ratios).toFixed(3)} (${Math.min(...ratios).toFixed(3)}..${Math.max(...ratios).toFixed(3)}; below 1: this build is cheaper)`,
+      `${scenario.id}: CPU per request, sheepdog over ${against}: median ${median(ratios).toFixed(3)} (${Math.min(...ratios).toFixed(3)}..${Math.max(...ratios).toFixed(3)}; below 1: sheepdog is cheaper)`,
     );
   }
   const at = new Date().toISOString();
@@ -146,7 +154,7 @@ try {
   mkdirSync(join(BENCH, 'results'), { recursive: true });
   writeFileSync(
     file,
-    `${JSON.stringify({ kind: 'side-by-side', at, git: gitInfo(), machine, candidate, rounds, seconds, results }, null, 2)}\n`,
+    `${JSON.stringify({ kind: 'side-by-side', at, git: gitInfo(), machine, against, candidate, rounds, seconds, results }, null, 2)}\n`,
   );
   say(`results: ${file}`);
 } finally {

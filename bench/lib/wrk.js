@@ -53,7 +53,8 @@ export function runWrk(run, onStart) {
   });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('exit', (code) => {
+    // 'close', not 'exit': 'exit' may come before wrk's last output has been read from its pipes.
+    child.once('close', (code) => {
       const line = out.split('\n').find((l) => l.startsWith('WRK_JSON '));
       if (!line) return reject(new Error(`wrk exited ${code} without a result: ${out.slice(0, 500)}`));
       resolve(JSON.parse(line.slice('WRK_JSON '.length)));
