@@ -33,3 +33,45 @@ export const ROOT = new URL('../../', import.meta.url);
 
 /** Imports a built module, e.g. dist('stream/sse-framer.js'). @param {string} path */
 export const dist = (path) => import(new URL(`dist/${path}`, ROOT).href);
+
+/**
+ * Emits every event of one successful streamed request on `hub`, in the
+ * relay's order (the metrics micro-benchmarks share it).
+ * @param {any} hub an EventHub
+ * @param {any} req its RequestRecord
+ * @param {{ attempt: any, headers: Record<string, string>, ttftMs: number, result: any, usage: any, finish: any }} e
+ */
+export function emitStreamedRequest(hub, req, e) {
+  hub.requestStarted(req);
+  hub.attemptStarted(req, e.attempt);
+  hub.upstreamHeaders(req, e.attempt, 200, e.headers);
+  hub.firstToken(req, e.ttftMs);
+  hub.attemptFinished(req, e.result);
+  hub.usageKnown(req, e.usage, 'reported');
+  hub.requestFinished(req, e.finish);
+}
+
+/**
+ * A fresh RequestRecord of a streamed chat request that got its usage, as the
+ * relay hands subscribers (one per request, so allocation is measured too).
+ * @param {string} upstream @param {any} usage
+ */
+export function streamedRecord(upstream, usage) {
+  return {
+    id: 'r',
+    endpoint: 'chat/completions',
+    model: 'gpt-4.1',
+    stream: true,
+    startedAt: 0,
+    startedAtEpochMs: 0,
+    upstream,
+    upstreamModel: 'gpt-4.1',
+    attempts: 1,
+    firstByteAt: 50,
+    firstTokenAt: 100,
+    usage,
+    usageSource: 'reported',
+    status: 200,
+    overheadMs: 1.2,
+  };
+}

@@ -10,6 +10,7 @@ import { Counter, Histogram, Registry } from 'prom-client';
 import { parseConfig } from '../../dist/config/load.js';
 import { EventHub } from '../../dist/events/hub.js';
 import { createMetrics } from '../../dist/metrics/index.js';
+import { emitStreamedRequest, streamedRecord } from './fixtures.js';
 
 const at = process.argv.indexOf('--requests');
 const N = at > 0 ? Number(process.argv[at + 1]) : 500_000;
@@ -53,30 +54,14 @@ const rateLimitHeaders = {
 function perRequest(hub, n, headers) {
   const started = performance.now();
   for (let i = 0; i < n; i++) {
-    const req = {
-      id: 'r',
-      endpoint: 'chat/completions',
-      model: 'gpt-4.1',
-      stream: true,
-      startedAt: 0,
-      startedAtEpochMs: 0,
-      upstream: 'a',
-      upstreamModel: 'gpt-4.1',
-      attempts: 1,
-      firstByteAt: 50,
-      firstTokenAt: 100,
+    emitStreamedRequest(hub, streamedRecord('a', usage), {
+      attempt: info,
+      headers,
+      ttftMs: 100,
+      result,
       usage,
-      usageSource: 'reported',
-      status: 200,
-      overheadMs: 1.2,
-    };
-    hub.requestStarted(req);
-    hub.attemptStarted(req, info);
-    hub.upstreamHeaders(req, info, 200, headers);
-    hub.firstToken(req, 100);
-    hub.attemptFinished(req, result);
-    hub.usageKnown(req, usage, 'reported');
-    hub.requestFinished(req, finish);
+      finish,
+    });
   }
   return ((performance.now() - started) * 1000) / n;
 }

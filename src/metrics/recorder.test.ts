@@ -304,3 +304,88 @@ describe('rate-limit gauges', () => {
     ]);
   });
 });
+
+describe('OpenTelemetry GenAI histograms (opt-in)', () => {
+  it('observe each call, first chunk, token and request with the convention labels', async () => {
+    const { hub, scrape } = setup({ metrics: { opentelemetry_genai: true } });
+    const streamed = { ...record('gpt-4.1', { stream: true }), firstTokenAt: 1_120 };
+    const end = { durationMs: 40, errorCode: undefined, used: true };
+    hub.attemptFinished(streamed, {
+      ...attempt('backup', 'first'),
+      ...end,
+      outcome: 'completed',
+      status: 429,
+    });
+    hub.attemptFinished(streamed, {
+      ...attempt('primary', 'status_5xx'),
+      ...end,
+      outcome: 'completed',
+      status: 200,
+    });
+    hub.attemptFinished(streamed, {
+      ...attempt('elsewhere', 'timeout'),
+      ...end,
+      outcome: 'timeout',
+      status: undefined,
+    });
+    hub.firstToken(streamed, 120);
+    streamed.usage = usage(18, 20);
+    hub.usageKnown(streamed, streamed.usage, 'reported');
+    hub.requestFinished(streamed, { outcome: 'success', status: 200, durationMs: 500, errorCode: undefined });
+    const embedding = record('text-embedding-3-small', { endpoint: 'embeddings', upstream: 'backup' });
+    hub.usageKnown(embedding, usage(5, 0), 'reported');
+    hub.usageKnown(embedding, usage(7, 0), 'estimated'); // the convention counts reported usage only
+    hub.requestFinished(embedding, {
+      outcome: 'upstream_error',
+      status: 503,
+      durationMs: 30,
+      errorCode: 'x',
+    });
+
+    const s = await scrape();
+    const chat = {
+      gen_ai_operation_name: 'chat',
+      gen_ai_provider_name: 'openai',
+      gen_ai_request_model: 'gpt-4.1',
+    };
+    const primary = { ...chat, server_address: '127.0.0.1', server_port: '1' };
+    const backup = { ...chat, server_address: '127.0.0.1', server_port: '2' };
+    const calls = 'gen_ai_client_operation_duration_seconds_count';
+    expect(sampleValue(s, calls, { ...primary, error_type: '' })).toBe(1);
+    expect(sampleValue(s, calls, { ...backup, error_type: '429' })).toBe(1);
+    // An upstream that is not configured has no address.
+    expect(
+      sampleValue(s, calls, { ...chat, server_address: '', server_port: '', error_type: 'timeout' }),
+    ).toBe(1);
+    expect(
+      sampleValue(s, 'gen_ai_client_operation_duration_seconds_sum', { ...primary, error_type: '' }),
+    ).toBe(0.04);
+    expect(sampleValue(s, 'gen_ai_client_operation_time_to_first_chunk_seconds_sum', primary)).toBe(0.12);
+    expect(sampleValue(s, 'gen_ai_server_time_to_first_token_seconds_sum', chat)).toBe(0.12);
+    const tokens = 'gen_ai_client_token_usage_sum';
+    expect(sampleValue(s, tokens, { ...primary, gen_ai_token_type: 'input' })).toBe(18);
+    expect(sampleValue(s, tokens, { ...primary, gen_ai_token_type: 'output' })).toBe(20);
+    const embeddings = {
+      gen_ai_operation_name: 'embeddings',
+      gen_ai_provider_name: 'openai',
+      gen_ai_request_model: 'text-embedding-3-small',
+    };
+    expect(
+      sampleValue(s, tokens, {
+        ...embeddings,
+        server_address: '127.0.0.1',
+        server_port: '2',
+        gen_ai_token_type: 'input',
+      }),
+    ).toBe(5);
+    expect(select(s, tokens, { ...embeddings, gen_ai_token_type: 'output' })).toEqual([]);
+    expect(sampleValue(s, 'gen_ai_server_request_duration_seconds_sum', { ...chat, error_type: '' })).toBe(
+      0.5,
+    );
+    expect(
+      sampleValue(s, 'gen_ai_server_request_duration_seconds_count', { ...embeddings, error_type: '503' }),
+    ).toBe(1);
+    // (1000 + 500 - 1120) ms after the first token, over 19 more tokens.
+    expect(sampleValue(s, 'gen_ai_server_time_per_output_token_seconds_sum', chat)).toBeCloseTo(0.02, 12);
+  });
+});

@@ -20,6 +20,11 @@ export const cases = [
   },
   {
     name: 'the same re-serialised (before, and the fallback)',
-    fn: () => JSON.stringify({ ...body.text(), model: 'openai/gpt-4.1' }),
+    fn: () => {
+      // As the fallback does it: copied, then set (a spread followed by more properties is slow on Node 20).
+      const out = { ...body.text() };
+      out.model = 'openai/gpt-4.1';
+      return JSON.stringify(out);
+    },
   },
 ];
