@@ -45,16 +45,17 @@ const USAGE_KEY = Buffer.from('"usage"');
 /**
  * Finds the top-level `"usage": {...}` in a JSON body by scanning from the end,
  * and reads only that object (as bytes when it is plain, else parsed). Falls
- * back to parsing the whole body.
+ * back to parsing the whole body. `asBytes` false parses the object always:
+ * the behaviour the bytes reader is held to (usage.fuzz.test.ts).
  */
-export function extractUsageFromJson(body: Buffer): Usage | undefined {
+export function extractUsageFromJson(body: Buffer, asBytes = true): Usage | undefined {
   let at = body.lastIndexOf(USAGE_KEY);
   while (at >= 0) {
     let i = skipJsonSpace(body, at + USAGE_KEY.length);
     if (body[i] === 0x3a /* : */) {
       i = skipJsonSpace(body, i + 1);
       if (body[i] === 0x7b /* { */) {
-        const quick = readUsageObject(body, i);
+        const quick = asBytes ? readUsageObject(body, i) : undefined;
         if (quick !== undefined) return normalizeUsage(quick);
         const end = matchBrace(body, i);
         if (end > 0) {
