@@ -12,14 +12,16 @@
 //   `sheepdog` runs from this checkout's dist/ (npm run build first), `candidate` from DIST;
 //   `--against` loads another of the bench's targets beside it instead (`bare`: the gap to the ceiling).
 
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { gitInfo, machineInfo } from './lib/machine.js';
+import { median } from './lib/aggregate.js';
+import { machineInfo } from './lib/machine.js';
 import { requestFor } from './lib/measure.js';
 import { cpuSeconds } from './lib/proc-stats.js';
 import { killAllNow, stopAll } from './lib/processes.js';
+import { writeResultFile } from './lib/result-file.js';
 import { SCENARIOS } from './lib/scenarios.js';
 import { startSimulator, startTargets } from './lib/targets.js';
 import { runWrk } from './lib/wrk.js';
@@ -58,15 +60,6 @@ const scenarios = values.scenarios.split(',').map((id) => {
   if (s?.kind !== 'closed') throw new Error(`${id}: not a fixed-concurrency scenario`);
   return s;
 });
-
-/** @param {number[]} xs */
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2
-    ? /** @type {number} */ (s[m])
-    : /** @type {number} */ (s[m - 1] + /** @type {number} */ (s[m])) / 2;
-};
 
 /**
  * Loads every target at once for `durationS`, each with its own wrk at half the scenario's concurrency.
@@ -149,13 +142,7 @@ try {
       `${scenario.id}: CPU per request, sheepdog over ${against}: median ${median(ratios).toFixed(3)} (${Math.min(...ratios).toFixed(3)}..${Math.max(...ratios).toFixed(3)}; below 1: sheepdog is cheaper)`,
     );
   }
-  const at = new Date().toISOString();
-  const file = join(BENCH, 'results', `side-by-side-${at.replace(/[:.]/g, '-')}.json`);
-  mkdirSync(join(BENCH, 'results'), { recursive: true });
-  writeFileSync(
-    file,
-    `${JSON.stringify({ kind: 'side-by-side', at, git: gitInfo(), machine, against, candidate, rounds, seconds, results }, null, 2)}\n`,
-  );
+  const file = writeResultFile('side-by-side', { machine, against, candidate, rounds, seconds, results });
   say(`results: ${file}`);
 } finally {
   await stopAll();

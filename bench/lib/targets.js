@@ -11,7 +11,7 @@ import { SIM_COMPLETION_TOKENS } from './scenarios.js';
 
 const BENCH = new URL('..', import.meta.url).pathname;
 const ROOT = join(BENCH, '..');
-const CLI = join(ROOT, 'dist/cli/main.js');
+export const CLI = join(ROOT, 'dist/cli/main.js');
 export const API_KEY = 'sk-bench-not-a-secret';
 
 /**
@@ -54,7 +54,7 @@ function configAccepted(yaml, file) {
  * explicitly when this build knows the `metrics` key; `null` when it does not.
  * @param {{ port: number, simOrigin: string, metrics: boolean | undefined, slowBreaker?: boolean }} o
  */
-function sheepdogYaml(o) {
+export function sheepdogYaml(o) {
   const lines = [
     `listen: 127.0.0.1:${o.port}`,
     'log:',

@@ -4,6 +4,7 @@
 // no logs: the ceiling Sheepdog is measured against.
 //
 // Usage: node bench/targets/bare-proxy.js --port N --upstream http://127.0.0.1:PORT [--connections 2048]
+//        [--touch-kb N]   (bench/host-sensitivity.js: touch N KB of scattered memory a request, timed)
 
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
@@ -14,6 +15,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '0' },
     upstream: { type: 'string' },
     connections: { type: 'string', default: '2048' },
+    'touch-kb': { type: 'string', default: '0' },
   },
 });
 if (!values.upstream) throw new Error('--upstream is required');
@@ -87,7 +89,35 @@ function pipeTo(res) {
   };
 }
 
-const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+/**
+ * `--touch-kb N`: a request first touches N KB of memory as scattered cache
+ * lines (16 a KB, one byte each, a stride through 64 MB so none is cached),
+ * the way a relay holding more state per request would. It times itself, so
+ * host-sensitivity.js can compare what the touch costs with what the whole
+ * request then costs: on a host whose caches decide, the rest of the request
+ * slows down too. 0 (the bench's `bare`): nothing is allocated or touched.
+ */
+const touchLines = Number(values['touch-kb']) * 16;
+const scattered = touchLines > 0 ? new Uint8Array(64 * 1024 * 1024) : undefined;
+const touched = { calls: 0, ns: 0n };
+let line = 0;
+function touch() {
+  const t = process.hrtime.bigint();
+  const memory = /** @type {Uint8Array} */ (scattered);
+  const lines = memory.length / 64;
+  for (let i = 0; i < touchLines; i++) {
+    line = (line + 40_503) % lines; // a prime stride: every line in turn, in no order a prefetcher follows
+    memory[line * 64]++;
+  }
+  touched.calls++;
+  touched.ns += process.hrtime.bigint() - t;
+}
+
+/**
+ * The proxy itself: read the body, dispatch, pipe the answer back.
+ * @param {import('node:http').IncomingMessage} req @param {import('node:http').ServerResponse} res
+ */
+function forward(req, res) {
   /** @type {Buffer[]} */
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
@@ -103,7 +133,23 @@ const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
       pipeTo(res),
     );
   });
-});
+}
+
+/**
+ * With `--touch-kb`: the touch first, and its own count on `GET /__bench/touch`.
+ * (A separate handler: the ceiling as the bench runs it does not even test for this.)
+ * @param {import('node:http').IncomingMessage} req @param {import('node:http').ServerResponse} res
+ */
+function touchThenForward(req, res) {
+  if (req.url === '/__bench/touch') {
+    res.end(JSON.stringify({ calls: touched.calls, ns: Number(touched.ns) }));
+    return;
+  }
+  touch();
+  forward(req, res);
+}
+
+const server = createServer({ keepAliveTimeout: 65_000 }, scattered ? touchThenForward : forward);
 
 server.listen(Number(values.port), '127.0.0.1', () => {
   const address = server.address();

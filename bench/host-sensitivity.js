@@ -1,0 +1,148 @@
+#!/usr/bin/env node
+// How much this host charges a relay for the memory it touches. Two `bare`
+// proxies are loaded side by side on the relay core (as in side-by-side.js):
+// one as the bench runs it, one that first touches `--touch-kb` of scattered
+// memory a request and times that itself. If the second costs more a request
+// than its touch takes, the difference is the rest of the request running
+// slower because the touch pushed its code and data out of the caches: the
+// amplification this prints. It explains why a relay's pieces cost several
+// times more in place than in a micro-benchmark (docs/benchmarks.md, "Where
+// the CPU goes now"), and is worth running before reading a ratio to `bare`.
+//
+// Usage: node bench/host-sensitivity.js [--touch-kb 64] [--scenario sse20-max] [--rounds 6] [--seconds 5]
+
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { request } from 'undici';
+import { median } from './lib/aggregate.js';
+import { machineInfo } from './lib/machine.js';
+import { cpuSeconds } from './lib/proc-stats.js';
+import { freePort, killAllNow, startProcess, stopAll, waitForPort } from './lib/processes.js';
+import { writeResultFile } from './lib/result-file.js';
+import { requestBody, SCENARIOS } from './lib/scenarios.js';
+import { API_KEY, startSimulator } from './lib/targets.js';
+import { runWrk } from './lib/wrk.js';
+
+const BENCH = new URL('.', import.meta.url).pathname;
+const { values } = parseArgs({
+  options: {
+    'touch-kb': { type: 'string', default: '64' },
+    scenario: { type: 'string', default: 'sse20-max' },
+    rounds: { type: 'string', default: '6' },
+    seconds: { type: 'string', default: '5' },
+    'relay-core': { type: 'string', default: '0' },
+    'load-core': { type: 'string', default: '1' },
+  },
+});
+const say = (/** @type {string} */ line) => process.stdout.write(`${line}\n`);
+const touchKb = Number(values['touch-kb']);
+if (!(touchKb > 0)) throw new Error('--touch-kb: a number of KB above 0');
+const scenario = SCENARIOS.find((s) => s.id === values.scenario);
+if (scenario?.kind !== 'closed') throw new Error(`${values.scenario}: not a fixed-concurrency scenario`);
+if (availableParallelism() < 2) throw new Error('needs 2 cores: proxies on one, load on the other');
+const machine = machineInfo();
+if (machine.wrk === undefined) throw new Error('wrk is needed (apt-get install wrk)');
+const rounds = Number(values.rounds);
+const seconds = Number(values.seconds);
+const relayCore = Number(values['relay-core']);
+const loadCore = Number(values['load-core']);
+
+/** The touching proxy's own count: touches made and nanoseconds spent in them. @param {string} origin */
+async function touchStats(origin) {
+  const res = await request(`${origin}/__bench/touch`);
+  return /** @type {{ calls: number, ns: number }} */ (await res.body.json());
+}
+
+const tmpDir = mkdtempSync(join(tmpdir(), 'sheepdog-host-sensitivity-'));
+process.once('SIGINT', () => {
+  killAllNow();
+  process.exit(130);
+});
+try {
+  const { origin: simOrigin } = await startSimulator({
+    core: loadCore,
+    logFile: join(tmpDir, 'simulator.log'),
+  });
+  const proxies = [];
+  for (const [name, extra] of /** @type {const} */ ([
+    ['bare', []],
+    [`bare touching ${touchKb} KB`, ['--touch-kb', String(touchKb)]],
+  ])) {
+    const port = /** @type {number} */ (await freePort());
+    const child = startProcess(name, {
+      core: relayCore,
+      command: process.execPath,
+      args: [join(BENCH, 'targets/bare-proxy.js'), '--port', String(port), '--upstream', simOrigin, ...extra],
+      logFile: join(tmpDir, `${proxies.length}.log`),
+    });
+    await waitForPort(port, child, name);
+    proxies.push({ name, pid: /** @type {number} */ (child.pid), origin: `http://127.0.0.1:${port}` });
+  }
+  const [plain, touching] = /** @type {[typeof proxies[0], typeof proxies[0]]} */ (proxies);
+  say(`${plain.name} and ${touching.name} side by side on core ${relayCore}, ${scenario.id}`);
+
+  /** Loads both at once; CPU µs a request of each, and the touch's own µs a request. @param {number} s */
+  const round = async (s) => {
+    const cpu = proxies.map((p) => cpuSeconds(p.pid));
+    const before = await touchStats(touching.origin);
+    const runs = await Promise.all(
+      proxies.map((p, i) => {
+        const dir = join(tmpDir, `wrk${i}`);
+        mkdirSync(dir, { recursive: true });
+        return runWrk({
+          url: `${p.origin}/v1/chat/completions`,
+          body: requestBody(scenario),
+          headers: ['content-type', 'application/json', 'authorization', `Bearer ${API_KEY}`],
+          concurrency: Math.max(1, Math.round(/** @type {number} */ (scenario.concurrency) / 2)),
+          durationS: s,
+          core: loadCore,
+          tmpDir: dir,
+        });
+      }),
+    );
+    const after = await touchStats(touching.origin);
+    const us = proxies.map(
+      (p, i) =>
+        (1e6 * (cpuSeconds(p.pid) - /** @type {number} */ (cpu[i]))) /
+        /** @type {{ requests: number }} */ (runs[i]).requests,
+    );
+    const errors = runs.reduce((n, r) => n + Object.values(r.errors).reduce((a, b) => a + b, 0), 0);
+    const own = (after.ns - before.ns) / 1000 / Math.max(1, after.calls - before.calls);
+    return {
+      plainUs: /** @type {number} */ (us[0]),
+      touchingUs: /** @type {number} */ (us[1]),
+      ownUs: own,
+      errors,
+    };
+  };
+
+  await round(3); // warm-up: JIT, connection pools
+  const results = [];
+  for (let r = 1; r <= rounds; r++) {
+    const x = await round(seconds);
+    const added = x.touchingUs - x.plainUs;
+    results.push({ round: r, ...x, addedUs: added, amplification: added / x.ownUs });
+    say(
+      `round ${r}/${rounds}: bare ${x.plainUs.toFixed(1)} µs a request, touching ${x.touchingUs.toFixed(1)} µs: +${added.toFixed(1)} µs, of which the touch itself ${x.ownUs.toFixed(1)} µs (x${(added / x.ownUs).toFixed(2)}, ${x.errors} errors)`,
+    );
+  }
+  const amplification = median(results.map((r) => r.amplification));
+  say(
+    `median: touching ${touchKb} KB a request (${touchKb * 16} cache lines) costs the request ${median(results.map((r) => r.addedUs)).toFixed(1)} µs, the touch itself ${median(results.map((r) => r.ownUs)).toFixed(1)} µs: x${amplification.toFixed(2)} (1: the rest of the request does not notice)`,
+  );
+  const file = writeResultFile('host-sensitivity', {
+    machine,
+    scenario: scenario.id,
+    touchKb,
+    rounds,
+    seconds,
+    amplification,
+    results,
+  });
+  say(`results: ${file}`);
+} finally {
+  await stopAll();
+  rmSync(tmpDir, { recursive: true, force: true });
+}
