@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readHeaders } from './exchange.js';
+import { KNOWN_HEADER_NAMES, readHeaders } from './exchange.js';
 
 const raw = (pairs: Array<[string, string]>): Buffer[] =>
   pairs.flatMap(([name, value]) => [Buffer.from(name, 'latin1'), Buffer.from(value, 'latin1')]);
@@ -56,5 +56,30 @@ describe('readHeaders', () => {
       'content-type': 'text/plain',
       'openai-model': 'gpt-4.1',
     });
+  });
+
+  it('decodes a known name in any case, and never a name one byte away from it as that name', () => {
+    const known = KNOWN_HEADER_NAMES;
+    const families = ['x-ratelimit-', 'openai-'];
+    for (const name of known) {
+      for (const spelling of [
+        name,
+        name.toUpperCase(),
+        name.replace(/(^|-)([a-z])/g, (m) => m.toUpperCase()),
+      ])
+        expect(readHeaders(raw([[spelling, 'v']]))).toEqual({ [name]: 'v' });
+      // Every position, every other letter, digit or dash: a different name.
+      for (let at = 0; at < name.length; at++) {
+        for (const c of 'abcdefghijklmnopqrstuvwxyz0123456789-') {
+          if (c === name[at]) continue;
+          const near = name.slice(0, at) + c + name.slice(at + 1);
+          const headers = readHeaders(raw([[near, 'v']]));
+          // Read under its own name when it is another known one or of a family the relay reads; else not at all.
+          const expected =
+            known.includes(near) || families.some((f) => near.startsWith(f)) ? { [near]: 'v' } : {};
+          expect(headers, near).toEqual(expected);
+        }
+      }
+    }
   });
 });
