@@ -11,19 +11,18 @@
 //
 // Usage: node bench/host-sensitivity.js [--touch-kb 64] [--scenario sse20-max] [--rounds 6] [--seconds 5]
 
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { median } from './lib/aggregate.js';
 import { machineInfo } from './lib/machine.js';
-import { cpuSeconds } from './lib/proc-stats.js';
 import { freePort, killAllNow, startProcess, stopAll, waitForPort } from './lib/processes.js';
 import { writeResultFile } from './lib/result-file.js';
-import { requestBody, SCENARIOS } from './lib/scenarios.js';
+import { SCENARIOS } from './lib/scenarios.js';
 import { API_KEY, startSimulator } from './lib/targets.js';
-import { runWrk } from './lib/wrk.js';
+import { loadTogether } from './lib/together.js';
 
 const BENCH = new URL('.', import.meta.url).pathname;
 const { values } = parseArgs({
@@ -78,41 +77,26 @@ try {
       logFile: join(tmpDir, `${proxies.length}.log`),
     });
     await waitForPort(port, child, name);
-    proxies.push({ name, pid: /** @type {number} */ (child.pid), origin: `http://127.0.0.1:${port}` });
+    proxies.push({
+      name,
+      pid: child.pid,
+      origin: `http://127.0.0.1:${port}`,
+      headers: ['authorization', `Bearer ${API_KEY}`],
+    });
   }
   const [plain, touching] = /** @type {[typeof proxies[0], typeof proxies[0]]} */ (proxies);
   say(`${plain.name} and ${touching.name} side by side on core ${relayCore}, ${scenario.id}`);
 
   /** Loads both at once; CPU µs a request of each, and the touch's own µs a request. @param {number} s */
   const round = async (s) => {
-    const cpu = proxies.map((p) => cpuSeconds(p.pid));
     const before = await touchStats(touching.origin);
-    const runs = await Promise.all(
-      proxies.map((p, i) => {
-        const dir = join(tmpDir, `wrk${i}`);
-        mkdirSync(dir, { recursive: true });
-        return runWrk({
-          url: `${p.origin}/v1/chat/completions`,
-          body: requestBody(scenario),
-          headers: ['content-type', 'application/json', 'authorization', `Bearer ${API_KEY}`],
-          concurrency: Math.max(1, Math.round(/** @type {number} */ (scenario.concurrency) / 2)),
-          durationS: s,
-          core: loadCore,
-          tmpDir: dir,
-        });
-      }),
-    );
+    const [a, b] = await loadTogether(proxies, scenario, { durationS: s, loadCore, tmpDir });
     const after = await touchStats(touching.origin);
-    const us = proxies.map(
-      (p, i) =>
-        (1e6 * (cpuSeconds(p.pid) - /** @type {number} */ (cpu[i]))) /
-        /** @type {{ requests: number }} */ (runs[i]).requests,
-    );
-    const errors = runs.reduce((n, r) => n + Object.values(r.errors).reduce((a, b) => a + b, 0), 0);
+    const errors = /** @type {number} */ (a?.errors) + /** @type {number} */ (b?.errors);
     const own = (after.ns - before.ns) / 1000 / Math.max(1, after.calls - before.calls);
     return {
-      plainUs: /** @type {number} */ (us[0]),
-      touchingUs: /** @type {number} */ (us[1]),
+      plainUs: /** @type {number} */ (a?.cpuUsPerRequest),
+      touchingUs: /** @type {number} */ (b?.cpuUsPerRequest),
       ownUs: own,
       errors,
     };

@@ -12,19 +12,17 @@
 //   `sheepdog` runs from this checkout's dist/ (npm run build first), `candidate` from DIST;
 //   `--against` loads another of the bench's targets beside it instead (`bare`: the gap to the ceiling).
 
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { median } from './lib/aggregate.js';
 import { machineInfo } from './lib/machine.js';
-import { requestFor } from './lib/measure.js';
-import { cpuSeconds } from './lib/proc-stats.js';
 import { killAllNow, stopAll } from './lib/processes.js';
 import { writeResultFile } from './lib/result-file.js';
 import { SCENARIOS } from './lib/scenarios.js';
 import { startSimulator, startTargets } from './lib/targets.js';
-import { runWrk } from './lib/wrk.js';
+import { loadTogether } from './lib/together.js';
 
 const BENCH = new URL('.', import.meta.url).pathname;
 const { values } = parseArgs({
@@ -61,43 +59,7 @@ const scenarios = values.scenarios.split(',').map((id) => {
   return s;
 });
 
-/**
- * Loads every target at once for `durationS`, each with its own wrk at half the scenario's concurrency.
- * @param {import('./lib/targets.js').Target[]} targets @param {import('./lib/scenarios.js').Scenario} scenario
- * @param {number} durationS @param {string} tmpDir
- */
-async function loadTogether(targets, scenario, durationS, tmpDir) {
-  const before = targets.map((t) => cpuSeconds(/** @type {number} */ (t.pid)));
-  const runs = await Promise.all(
-    targets.map((t, i) => {
-      const request = requestFor(t, scenario);
-      return runWrk({
-        url: `${t.origin}${request.path}`,
-        body: request.body,
-        headers: request.headers,
-        concurrency: Math.max(1, Math.round(/** @type {number} */ (scenario.concurrency) / 2)),
-        durationS,
-        core: loadCore,
-        tmpDir: join(tmpDir, String(i)),
-      });
-    }),
-  );
-  return targets.map((t, i) => {
-    const w = /** @type {Awaited<ReturnType<typeof runWrk>>} */ (runs[i]);
-    const errors = Object.values(w.errors).reduce((a, b) => a + b, 0);
-    const ok = w.requests - (w.errors.status ?? 0);
-    const cpuS = cpuSeconds(/** @type {number} */ (t.pid)) - /** @type {number} */ (before[i]);
-    return {
-      target: t.name,
-      requests: ok,
-      errors,
-      cpuUsPerRequest: ok > 0 ? (1e6 * cpuS) / ok : Number.NaN,
-    };
-  });
-}
-
 const tmpDir = mkdtempSync(join(tmpdir(), 'sheepdog-side-by-side-'));
-for (const i of ['0', '1']) mkdirSync(join(tmpDir, i));
 process.once('SIGINT', () => {
   killAllNow();
   process.exit(130);
@@ -118,7 +80,7 @@ try {
     `side by side on core ${relayCore}: sheepdog (this dist/) and ${against}${candidate ? ` (${candidate})` : ''}`,
   );
   // Warm-up: JIT and connection pools, every scenario once.
-  for (const scenario of scenarios) await loadTogether(targets, scenario, 3, tmpDir);
+  for (const scenario of scenarios) await loadTogether(targets, scenario, { durationS: 3, loadCore, tmpDir });
   /** @type {Array<Record<string, unknown>>} */
   const results = [];
   for (const scenario of scenarios) {
@@ -127,7 +89,7 @@ try {
     for (let round = 1; round <= rounds; round++) {
       // Alternate which wrk starts first, in case starting first matters.
       const order = round % 2 ? targets : [...targets].reverse();
-      const rows = await loadTogether(order, scenario, seconds, tmpDir);
+      const rows = await loadTogether(order, scenario, { durationS: seconds, loadCore, tmpDir });
       const mine = rows.find((r) => r.target === 'sheepdog');
       const other = rows.find((r) => r.target === against);
       const ratio =

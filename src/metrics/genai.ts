@@ -116,6 +116,16 @@ export class GenAiRecorder implements RelayObserver {
     return slot;
   }
 
+  /** A slot's duration series for one `error_type`, made on first use. */
+  private durationChild(family: string, slot: ServerSlot | ClientSlot, errorType: string): HistogramChild {
+    let child = slot.duration.get(errorType);
+    if (!child) {
+      child = this.f.histogram(family).child(withLabel(slot.labels, 'error_type', errorType));
+      slot.duration.set(errorType, child);
+    }
+    return child;
+  }
+
   private errorType(value: string): string {
     if (this.errorTypes.has(value)) return value;
     if (this.errorTypes.size >= MAX_ERROR_TYPES) return '_OTHER';
@@ -129,12 +139,7 @@ export class GenAiRecorder implements RelayObserver {
       ? ''
       : this.errorType(result.outcome === 'completed' ? String(result.status) : result.outcome);
     const slot = this.client(req, result.upstream);
-    let child = slot.duration.get(errorType);
-    if (!child) {
-      child = this.f.histogram('genaiClientDuration').child(withLabel(slot.labels, 'error_type', errorType));
-      slot.duration.set(errorType, child);
-    }
-    child.observe(result.durationMs / 1000);
+    this.durationChild('genaiClientDuration', slot, errorType).observe(result.durationMs / 1000);
   }
 
   firstToken(req: RequestRecord, ttftMs: number): void {
@@ -168,12 +173,7 @@ export class GenAiRecorder implements RelayObserver {
         : this.errorType(
             info.outcome === 'upstream_error' ? String(info.status) : (info.errorCode ?? info.outcome),
           );
-    let child = slot.duration.get(errorType);
-    if (!child) {
-      child = this.f.histogram('genaiServerDuration').child(withLabel(slot.labels, 'error_type', errorType));
-      slot.duration.set(errorType, child);
-    }
-    child.observe(info.durationMs / 1000);
+    this.durationChild('genaiServerDuration', slot, errorType).observe(info.durationMs / 1000);
     const completion = req.usage?.completionTokens ?? 0;
     if (req.stream && info.outcome === 'success' && req.firstTokenAt !== undefined && completion > 1) {
       const decodeMs = req.startedAt + info.durationMs - req.firstTokenAt;
