@@ -79,7 +79,7 @@ function category(fn) {
   return 'native (V8 runtime, Node, libc)';
 }
 const GC =
-  /Scaveng|Marking|Marker|Sweep|Evacuat|Pretenur|heap::|Heap::|::GC|GCTracer|Compactor|MemoryAllocator|Remembered|SlotSet|MemoryChunk|PagedSpace|NewSpace|SemiSpace|IteratePointers|BodyDescriptor|MinorMC|MarkCompact|LargeObjectSpace|FreeList|Worklist|cppgc/;
+  /Scaveng|IterateObjectCache|Marking|Marker|Sweep|Evacuat|Pretenur|heap::|Heap::|::GC|GCTracer|Compactor|MemoryAllocator|Remembered|SlotSet|MemoryChunk|PagedSpace|NewSpace|SemiSpace|IteratePointers|BodyDescriptor|MinorMC|MarkCompact|LargeObjectSpace|FreeList|Worklist|cppgc/;
 const COMPILER =
   /compiler::|Zone|Rb_tree|maglev|baseline::|interpreter::|Parser|Scanner|Compile|Turbofan|SourcePosition|Deoptimiz/;
 const LEFT_OUT = new Set(['GC (left out)', 'compiler (left out)']);
@@ -143,9 +143,12 @@ function nameJit(/** @type {Map<string, number>} */ self, /** @type {string} */ 
   /** @type {Map<string, number>} */
   const named = new Map();
   for (const [fn, n] of self) {
-    const m = /^0x([0-9a-f]+)$/i.exec(fn);
+    // callgrind names a recursive function's deeper calls `name'2`, `name'3`: the same function.
+    const m = /^0x([0-9a-f]+)(?:'\d+)?$/i.exec(fn);
     // V8 code names carry a tier mark (`*` optimised, `^` baseline, `~` interpreted): the function is one.
-    const name = m ? (find(Number.parseInt(/** @type {string} */ (m[1]), 16)) ?? 'JIT (unnamed)') : fn;
+    const name = m
+      ? (find(Number.parseInt(/** @type {string} */ (m[1]), 16)) ?? 'JIT (unnamed)')
+      : fn.replace(/'\d+$/, '');
     // Builds in different folders (this checkout's dist/, a candidate's) name their functions alike.
     const key = name
       .replace(/^(JS:)[*^~+]/, '$1')
