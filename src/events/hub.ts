@@ -1,7 +1,7 @@
 // Fans each relay event out to its subscribers. Listeners are kept in one array
 // per event so emitting costs a loop over exactly the interested subscribers.
 
-import type { IncomingHttpHeaders } from 'node:http';
+import type { UpstreamHeaders } from '../upstream/upstream-headers.js';
 import type {
   AttemptInfo,
   AttemptResult,
@@ -82,12 +82,7 @@ export class EventHub {
       }
     }
   }
-  upstreamHeaders(
-    req: RequestRecord,
-    attempt: AttemptInfo,
-    status: number,
-    headers: IncomingHttpHeaders,
-  ): void {
+  upstreamHeaders(req: RequestRecord, attempt: AttemptInfo, status: number, headers: UpstreamHeaders): void {
     for (const fn of this.listeners.upstreamHeaders) {
       try {
         fn(req, attempt, status, headers);

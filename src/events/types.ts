@@ -2,7 +2,7 @@
 // logs subscribe to these; they never reach into the proxy. Every event carries
 // the same RequestRecord, which the core fills in as the request progresses.
 
-import type { IncomingHttpHeaders } from 'node:http';
+import type { UpstreamHeaders } from '../upstream/upstream-headers.js';
 
 export type Endpoint = 'chat/completions' | 'completions' | 'embeddings';
 
@@ -118,12 +118,7 @@ export interface RelayObserver {
   requestStarted?(req: RequestRecord): void;
   attemptStarted?(req: RequestRecord, attempt: AttemptInfo): void;
   /** Upstream response headers arrived (any status): rate-limit headers live here. */
-  upstreamHeaders?(
-    req: RequestRecord,
-    attempt: AttemptInfo,
-    status: number,
-    headers: IncomingHttpHeaders,
-  ): void;
+  upstreamHeaders?(req: RequestRecord, attempt: AttemptInfo, status: number, headers: UpstreamHeaders): void;
   attemptFinished?(req: RequestRecord, result: AttemptResult): void;
   firstToken?(req: RequestRecord, ttftMs: number): void;
   usageKnown?(req: RequestRecord, usage: Usage, source: UsageSource): void;

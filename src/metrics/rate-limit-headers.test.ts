@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatOpenAIDuration } from '../simulator/index.js';
+import { UpstreamHeaders } from '../upstream/upstream-headers.js';
 import { parseResetMs, readRateLimitHeaders } from './rate-limit-headers.js';
 
 describe('rate-limit headers', () => {
@@ -28,14 +29,16 @@ describe('rate-limit headers', () => {
 
   it('reads the six OpenAI headers', () => {
     expect(
-      readRateLimitHeaders({
-        'x-ratelimit-limit-requests': '100',
-        'x-ratelimit-limit-tokens': '10000',
-        'x-ratelimit-remaining-requests': '97',
-        'x-ratelimit-remaining-tokens': '9500',
-        'x-ratelimit-reset-requests': '1.5s',
-        'x-ratelimit-reset-tokens': '6m0s',
-      }),
+      readRateLimitHeaders(
+        UpstreamHeaders.of({
+          'x-ratelimit-limit-requests': '100',
+          'x-ratelimit-limit-tokens': '10000',
+          'x-ratelimit-remaining-requests': '97',
+          'x-ratelimit-remaining-tokens': '9500',
+          'x-ratelimit-reset-requests': '1.5s',
+          'x-ratelimit-reset-tokens': '6m0s',
+        }),
+      ),
     ).toEqual({
       limitRequests: 100,
       limitTokens: 10_000,
@@ -47,7 +50,9 @@ describe('rate-limit headers', () => {
   });
 
   it('counts the plain headers as requests, and ignores junk values', () => {
-    expect(readRateLimitHeaders({ 'x-ratelimit-limit': '60', 'x-ratelimit-remaining': '42' })).toEqual({
+    expect(
+      readRateLimitHeaders(UpstreamHeaders.of({ 'x-ratelimit-limit': '60', 'x-ratelimit-remaining': '42' })),
+    ).toEqual({
       limitRequests: 60,
       limitTokens: undefined,
       remainingRequests: 42,
@@ -55,8 +60,8 @@ describe('rate-limit headers', () => {
       resetRequestsMs: undefined,
       resetTokensMs: undefined,
     });
-    expect(readRateLimitHeaders({ 'x-ratelimit-remaining': 'lots' })).toBeUndefined();
-    expect(readRateLimitHeaders({ 'content-type': 'application/json' })).toBeUndefined();
+    expect(readRateLimitHeaders(UpstreamHeaders.of({ 'x-ratelimit-remaining': 'lots' }))).toBeUndefined();
+    expect(readRateLimitHeaders(UpstreamHeaders.of({ 'content-type': 'application/json' }))).toBeUndefined();
   });
 
   it('reads every string as the straightforward parser does (differential)', () => {

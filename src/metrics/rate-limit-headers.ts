@@ -4,7 +4,7 @@
 // `-remaining`, `-reset` some relays send, which count as requests; and the
 // gauge family each reading goes to.
 
-import type { IncomingHttpHeaders } from 'node:http';
+import type { UpstreamHeaders } from '../upstream/upstream-headers.js';
 
 export interface RateLimitReading {
   remainingRequests: number | undefined;
@@ -136,33 +136,30 @@ export function parseResetMs(value: string, nowMs: number = Date.now()): number 
   return total;
 }
 
-function count(value: string | string[] | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const text = Array.isArray(value) ? value[0] : value;
-  if (text === undefined || text.length === 0) return undefined;
-  const n = Number(text);
+function count(value: string | undefined): number | undefined {
+  if (value === undefined || value.length === 0) return undefined;
+  const n = Number(value);
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
-function reset(value: string | string[] | undefined, nowMs: number): number | undefined {
-  if (value === undefined) return undefined;
-  const text = Array.isArray(value) ? value[0] : value;
-  return text === undefined ? undefined : parseResetMs(text, nowMs);
+function reset(value: string | undefined, nowMs: number): number | undefined {
+  return value === undefined ? undefined : parseResetMs(value, nowMs);
 }
 
 /** The rate-limit state the headers describe; undefined when they carry none (the common case is cheap). */
 export function readRateLimitHeaders(
-  headers: IncomingHttpHeaders,
+  headers: UpstreamHeaders,
   nowMs: number = Date.now(),
 ): RateLimitReading | undefined {
   const remainingRequests =
-    count(headers['x-ratelimit-remaining-requests']) ?? count(headers['x-ratelimit-remaining']);
-  const remainingTokens = count(headers['x-ratelimit-remaining-tokens']);
-  const limitRequests = count(headers['x-ratelimit-limit-requests']) ?? count(headers['x-ratelimit-limit']);
-  const limitTokens = count(headers['x-ratelimit-limit-tokens']);
+    count(headers.get('x-ratelimit-remaining-requests')) ?? count(headers.get('x-ratelimit-remaining'));
+  const remainingTokens = count(headers.get('x-ratelimit-remaining-tokens'));
+  const limitRequests =
+    count(headers.get('x-ratelimit-limit-requests')) ?? count(headers.get('x-ratelimit-limit'));
+  const limitTokens = count(headers.get('x-ratelimit-limit-tokens'));
   const resetRequestsMs =
-    reset(headers['x-ratelimit-reset-requests'], nowMs) ?? reset(headers['x-ratelimit-reset'], nowMs);
-  const resetTokensMs = reset(headers['x-ratelimit-reset-tokens'], nowMs);
+    reset(headers.get('x-ratelimit-reset-requests'), nowMs) ?? reset(headers.get('x-ratelimit-reset'), nowMs);
+  const resetTokensMs = reset(headers.get('x-ratelimit-reset-tokens'), nowMs);
   if (
     remainingRequests === undefined &&
     remainingTokens === undefined &&

@@ -6,6 +6,7 @@ import { parseConfig } from '../config/load.js';
 import type { ConfigInput } from '../config/schema.js';
 import { EventHub } from '../events/hub.js';
 import type { AttemptInfo, Endpoint, RequestRecord, Usage } from '../events/types.js';
+import { UpstreamHeaders } from '../upstream/upstream-headers.js';
 import { parseExposition, type Sample, sampleValue, select } from './exposition.js';
 import { createMetrics, type Metrics } from './index.js';
 
@@ -276,15 +277,28 @@ describe('request metrics', () => {
 });
 
 describe('rate-limit gauges', () => {
-  const headers = { 'x-ratelimit-remaining-requests': '97', 'x-ratelimit-remaining-tokens': '9500' };
+  const headers = UpstreamHeaders.of({
+    'x-ratelimit-remaining-requests': '97',
+    'x-ratelimit-remaining-tokens': '9500',
+  });
 
   it('appear only once their header has been seen', async () => {
     const { hub, scrape } = setup();
     const req = record('gpt-4.1');
-    hub.upstreamHeaders(req, attempt('primary', 'first'), 200, { 'content-type': 'application/json' });
+    hub.upstreamHeaders(
+      req,
+      attempt('primary', 'first'),
+      200,
+      UpstreamHeaders.of({ 'content-type': 'application/json' }),
+    );
     let s = await scrape();
     expect(select(s, 'sheepdog_rate_limit_remaining')).toEqual([]);
-    hub.upstreamHeaders(req, attempt('primary', 'first'), 200, { 'x-ratelimit-remaining': '42' });
+    hub.upstreamHeaders(
+      req,
+      attempt('primary', 'first'),
+      200,
+      UpstreamHeaders.of({ 'x-ratelimit-remaining': '42' }),
+    );
     s = await scrape();
     expect(select(s, 'sheepdog_rate_limit_remaining').map((x) => [x.labels, x.value])).toEqual([
       [{ upstream: 'primary', model: 'gpt-4.1', limit: 'requests' }, 42],

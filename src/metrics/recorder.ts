@@ -3,7 +3,6 @@
 // created on first use, so an event costs a couple of map lookups and field
 // updates: no label strings are built per request.
 
-import type { IncomingHttpHeaders } from 'node:http';
 import type {
   AttemptInfo,
   AttemptResult,
@@ -17,6 +16,7 @@ import type {
   UsageSource,
 } from '../events/types.js';
 import type { PriceTable } from '../pricing/price-table.js';
+import type { UpstreamHeaders } from '../upstream/upstream-headers.js';
 import {
   ATTEMPT_OUTCOMES,
   BREAKER_STATES,
@@ -164,12 +164,7 @@ export class MetricsRecorder implements RelayObserver {
     child.inc();
   }
 
-  upstreamHeaders(
-    req: RequestRecord,
-    attempt: AttemptInfo,
-    _status: number,
-    headers: IncomingHttpHeaders,
-  ): void {
+  upstreamHeaders(req: RequestRecord, attempt: AttemptInfo, _status: number, headers: UpstreamHeaders): void {
     const now = Date.now();
     const reading = readRateLimitHeaders(headers, now);
     if (!reading) return;

@@ -3,7 +3,6 @@
 // the client only from its first token on, so until then a failed attempt
 // leaves the client untouched and can be retried or raced elsewhere.
 
-import type { IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { AttemptInfo, Outcome, RequestRecord } from '../events/types.js';
 import { ChunkAccountant } from '../stream/chunk-accountant.js';
@@ -20,6 +19,7 @@ import {
   UpstreamFailure,
 } from '../upstream/failure.js';
 import type { Candidate } from '../upstream/router.js';
+import { UpstreamHeaders } from '../upstream/upstream-headers.js';
 import { contentTypeOf } from './client-headers.js';
 
 /** Where a stream's bytes go: the client response, seen through a narrow window. */
@@ -28,7 +28,7 @@ export interface ClientSink {
    * Claims the client for this attempt and sends status 200 with the stream's
    * headers. False when another attempt (a hedge) already has it.
    */
-  commit(attempt: UpstreamAttempt, upstreamHeaders: IncomingHttpHeaders): boolean;
+  commit(attempt: UpstreamAttempt, upstreamHeaders: UpstreamHeaders): boolean;
   /** False when the client's buffer is full. */
   write(bytes: Buffer): boolean;
   /** Writes several pieces in one syscall; false when the client's buffer is full. */
@@ -42,7 +42,7 @@ export interface ClientSink {
 
 export type AttemptEnd =
   /** A whole answer, success or error status, not yet sent to the client. */
-  | { kind: 'buffered'; status: number; headers: IncomingHttpHeaders; body: Buffer }
+  | { kind: 'buffered'; status: number; headers: UpstreamHeaders; body: Buffer }
   /** Nothing reached the client; another upstream may be tried. */
   | { kind: 'failed'; failure: UpstreamFailure }
   /** A stream was relayed and has ended; the client response is closed. */
@@ -70,7 +70,7 @@ export interface AttemptOwner {
   /** The request left on a connection: the upstream's own time starts now. */
   attemptSent(attempt: UpstreamAttempt): void;
   /** Upstream response headers arrived (rate-limit headers live here). */
-  attemptHeaders(attempt: UpstreamAttempt, status: number, headers: IncomingHttpHeaders): void;
+  attemptHeaders(attempt: UpstreamAttempt, status: number, headers: UpstreamHeaders): void;
   /** The first sign of an answer: headers of a non-stream (or error) answer, the first token of a stream. */
   attemptSignalled(attempt: UpstreamAttempt, latencyMs: number): void;
   /** The attempt's upstream breaker opened while it waited for an answer. */
@@ -78,6 +78,9 @@ export interface AttemptOwner {
   /** The attempt is over; called exactly once. */
   attemptEnded(attempt: UpstreamAttempt, end: AttemptEnd): void;
 }
+
+/** Before an answer's headers arrive: none read. */
+const NO_HEADERS = new UpstreamHeaders();
 
 /** Timer callback (a plain function: no closure per request). */
 function onDeadline(attempt: UpstreamAttempt): void {
@@ -117,7 +120,7 @@ export class UpstreamAttempt implements ExchangeEvents {
   private lastDataAt = 0;
   private chunks: Buffer[] = [];
   private bytes = 0;
-  private headers: IncomingHttpHeaders = {};
+  private headers: UpstreamHeaders = NO_HEADERS;
   private relay: SseRelay | undefined;
   private accountant: ChunkAccountant | undefined;
   private ended = false;
@@ -218,7 +221,7 @@ export class UpstreamAttempt implements ExchangeEvents {
     this.o.owner.attemptSent(this);
   }
 
-  onHeaders(status: number, headers: IncomingHttpHeaders): void {
+  onHeaders(status: number, headers: UpstreamHeaders): void {
     this.firstByteAt = performance.now();
     this.lastDataAt = this.firstByteAt;
     this.status = status;

@@ -3,7 +3,7 @@
 // Which upstream to try and whether to retry are decided in upstream/; this
 // file only sequences them.
 
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { asRelayError, RelayError } from '../errors.js';
 import type { FinishInfo, Outcome, RequestRecord, Usage } from '../events/types.js';
@@ -13,6 +13,7 @@ import { extractUsageFromJson } from '../stream/usage.js';
 import { clientAborted } from '../upstream/failure.js';
 import type { ModelRouter } from '../upstream/router.js';
 import { orderCandidates } from '../upstream/strategy.js';
+import type { UpstreamHeaders } from '../upstream/upstream-headers.js';
 import type { AttemptEnd, ClientSink, UpstreamAttempt } from './attempt.js';
 import { clientHeaders, contentTypeOf } from './client-headers.js';
 import { AttemptRace, type RaceContext, type RaceResult } from './race.js';
@@ -158,7 +159,7 @@ export class ProxyCall implements ClientSink {
   }
 
   // ClientSink: the stream's window onto the client response.
-  commit(attempt: UpstreamAttempt, upstreamHeaders: IncomingHttpHeaders): boolean {
+  commit(attempt: UpstreamAttempt, upstreamHeaders: UpstreamHeaders): boolean {
     if (!this.race?.claim(attempt)) return false;
     const record = this.record;
     record.status = 200;

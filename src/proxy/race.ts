@@ -5,7 +5,6 @@
 // storm. Health decisions live in upstream/health.ts; this file sequences.
 // It runs on callbacks, not promises: it is on every request's path.
 
-import type { IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { HedgingConfig, RetryConfig } from '../config/resilience-schema.js';
 import type { EventHub } from '../events/hub.js';
@@ -14,6 +13,7 @@ import { hedgeLost, type UpstreamFailure } from '../upstream/failure.js';
 import type { HealthRegistry } from '../upstream/health.js';
 import { backoffMs, type RetryBudget } from '../upstream/retry-budget.js';
 import type { Candidate, Route } from '../upstream/router.js';
+import type { UpstreamHeaders } from '../upstream/upstream-headers.js';
 import { type AttemptEnd, type AttemptOwner, type ClientSink, UpstreamAttempt } from './attempt.js';
 import type { UpstreamBody } from './upstream-body.js';
 
@@ -156,7 +156,7 @@ export class AttemptRace implements AttemptOwner {
     this.armSlowTimer(attempt);
   }
 
-  attemptHeaders(attempt: UpstreamAttempt, status: number, headers: IncomingHttpHeaders): void {
+  attemptHeaders(attempt: UpstreamAttempt, status: number, headers: UpstreamHeaders): void {
     this.ctx.hub.upstreamHeaders(this.record, attempt.info, status, headers);
   }
 
@@ -455,11 +455,12 @@ export class AttemptRace implements AttemptOwner {
 }
 
 /** A 429's wait, ms, from `retry-after-ms` or `retry-after` (seconds or an HTTP date). */
-export function retryAfterMs(headers: IncomingHttpHeaders): number | undefined {
-  const ms = Number(headers['retry-after-ms']);
-  if (Number.isFinite(ms) && ms >= 0 && headers['retry-after-ms'] !== undefined) return ms;
-  const value = headers['retry-after'];
-  if (typeof value !== 'string' || value === '') return undefined;
+export function retryAfterMs(headers: UpstreamHeaders): number | undefined {
+  const msValue = headers.get('retry-after-ms');
+  const ms = Number(msValue);
+  if (Number.isFinite(ms) && ms >= 0 && msValue !== undefined) return ms;
+  const value = headers.get('retry-after');
+  if (value === undefined || value === '') return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(value);

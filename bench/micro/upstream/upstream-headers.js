@@ -1,9 +1,9 @@
-// src/upstream/exchange.ts: reading an upstream's response headers (the
+// src/upstream/upstream-headers.ts: reading an upstream's response headers (the
 // simulator's 13, as OpenAI sends them), decoding only those the relay reads.
 
 import { dist } from '../fixtures.js';
 
-const { readHeaders } = await dist('upstream/exchange.js');
+const { readHeaders } = await dist('upstream/upstream-headers.js');
 
 const raw = [
   ['x-request-id', 'req_sim2'],
