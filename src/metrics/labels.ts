@@ -27,8 +27,21 @@ export class ModelLabelGuard<T> {
     this.other = other;
   }
 
-  /** The entry for a raw model name (one map lookup once the name is known). */
+  /** The name `get` was last asked for, and its entry: a request's events ask several times in a row. */
+  private lastModel: string | undefined;
+  private lastEntry: T | undefined;
+
+  /** The entry for a raw model name (one map lookup once the name is known; none when asked again). */
   get(model: string): T {
+    if (model === this.lastModel) return this.lastEntry as T;
+    const entry = this.find(model);
+    // A name's entry never changes once given (`other` stays `other`: the count of others only grows).
+    this.lastModel = model;
+    this.lastEntry = entry;
+    return entry;
+  }
+
+  private find(model: string): T {
     const entry = this.entries.get(model);
     if (entry !== undefined) return entry;
     if (this.others >= this.maxOthers || !isPrintable(model)) return this.other;

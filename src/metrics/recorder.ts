@@ -125,7 +125,26 @@ export class MetricsRecorder implements RelayObserver {
     return name === undefined ? NO_UPSTREAM : (this.upstreamLabels.get(name) ?? OTHER);
   }
 
+  /**
+   * The last slot handed out: a request's events ask for the same one four or
+   * five times in a row, and a slot never changes once made (three `Map`
+   * lookups saved on each repeat).
+   */
+  private lastSlot: Slot | undefined;
+  private lastSlotModel = '';
+  private lastSlotUpstream: string | undefined;
+
   private slot(model: string, upstream: string | undefined): Slot {
+    if (this.lastSlot !== undefined && model === this.lastSlotModel && upstream === this.lastSlotUpstream)
+      return this.lastSlot;
+    const slot = this.findSlot(model, upstream);
+    this.lastSlot = slot;
+    this.lastSlotModel = model;
+    this.lastSlotUpstream = upstream;
+    return slot;
+  }
+
+  private findSlot(model: string, upstream: string | undefined): Slot {
     const entry = this.models.get(model);
     const label = this.upstreamLabel(upstream);
     let slot = entry.slots.get(label);
