@@ -72,7 +72,7 @@ export class UpstreamHeaders {
     return out;
   }
 
-  /** The headers an object names, read as an upstream's would be (tests and the simulator's callers). */
+  /** The headers an object names, read as an upstream's would be (for tests). */
   static of(headers: Readonly<Record<string, string>>): UpstreamHeaders {
     return readHeaders(Object.entries(headers).flat());
   }
