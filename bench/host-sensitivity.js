@@ -1,27 +1,15 @@
 #!/usr/bin/env node
-// How much this host charges a relay for the memory it touches. Two `bare`
-// proxies are loaded side by side on the relay core (as in side-by-side.js):
-// one as the bench runs it, one that first touches `--touch-kb` of scattered
-// memory a request and times that itself. If the second costs more a request
-// than its touch takes, the difference is the rest of the request running
-// slower because the touch pushed its code and data out of the caches: the
-// amplification this prints. It explains why a relay's pieces cost several
-// times more in place than in a micro-benchmark (docs/benchmarks.md, "Where
-// the CPU goes now"), and is worth running before reading a ratio to `bare`.
-//
-// Usage: node bench/host-sensitivity.js [--touch-kb 64] [--scenario sse20-max] [--rounds 6] [--seconds 5]
-
-import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { median } from './lib/aggregate.js';
 import { machineInfo } from './lib/machine.js';
-import { freePort, killAllNow, startProcess, stopAll, waitForPort } from './lib/processes.js';
+import { freePort, startProcess, waitForPort } from './lib/processes.js';
 import { writeResultFile } from './lib/result-file.js';
 import { SCENARIOS } from './lib/scenarios.js';
-import { API_KEY, startSimulator } from './lib/targets.js';
+import { withSimulator } from './lib/session.js';
+import { API_KEY } from './lib/targets.js';
 import { loadTogether } from './lib/together.js';
 
 const BENCH = new URL('.', import.meta.url).pathname;
@@ -54,16 +42,7 @@ async function touchStats(origin) {
   return /** @type {{ calls: number, ns: number }} */ (await res.body.json());
 }
 
-const tmpDir = mkdtempSync(join(tmpdir(), 'sheepdog-host-sensitivity-'));
-process.once('SIGINT', () => {
-  killAllNow();
-  process.exit(130);
-});
-try {
-  const { origin: simOrigin } = await startSimulator({
-    core: loadCore,
-    logFile: join(tmpDir, 'simulator.log'),
-  });
+await withSimulator('host-sensitivity', loadCore, async ({ tmpDir, simOrigin }) => {
   const proxies = [];
   for (const [name, extra] of /** @type {const} */ ([
     ['bare', []],
@@ -126,7 +105,4 @@ try {
     results,
   });
   say(`results: ${file}`);
-} finally {
-  await stopAll();
-  rmSync(tmpDir, { recursive: true, force: true });
-}
+});

@@ -16,16 +16,16 @@
 //   needs valgrind (apt-get install valgrind); ~3-6 minutes for two targets on 2 cores.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { machineInfo } from './lib/machine.js';
-import { freePort, killAllNow, startProcess, stopAll, stopProcess, waitForPort } from './lib/processes.js';
+import { freePort, startProcess, stopProcess, waitForPort } from './lib/processes.js';
 import { writeResultFile } from './lib/result-file.js';
 import { requestBody, SCENARIOS } from './lib/scenarios.js';
-import { API_KEY, CLI, sheepdogYaml, startSimulator } from './lib/targets.js';
+import { withSimulator } from './lib/session.js';
+import { API_KEY, CLI, sheepdogYaml } from './lib/targets.js';
 
 const BENCH = new URL('.', import.meta.url).pathname;
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -248,13 +248,7 @@ async function count1(
 }
 
 const k = (/** @type {number} */ n) => `${(n / 1000).toFixed(1)}k`;
-const tmp = mkdtempSync(join(tmpdir(), 'sheepdog-instructions-'));
-process.once('SIGINT', () => {
-  killAllNow();
-  process.exit(130);
-});
-try {
-  const { origin: simOrigin } = await startSimulator({ core: loadCore, logFile: join(tmp, 'simulator.log') });
+await withSimulator('instructions', loadCore, async ({ tmpDir: tmp, simOrigin }) => {
   const results = [];
   for (const name of names) results.push(await count1(name, simOrigin, tmp));
   const base = results[0];
@@ -297,7 +291,4 @@ try {
     })),
   });
   say(`results: ${file}`);
-} finally {
-  await stopAll();
-  rmSync(tmp, { recursive: true, force: true });
-}
+});

@@ -12,16 +12,16 @@
 //   `sheepdog` runs from this checkout's dist/ (npm run build first), `candidate` from DIST;
 //   `--against` loads another of the bench's targets beside it instead (`bare`: the gap to the ceiling).
 
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { median } from './lib/aggregate.js';
 import { machineInfo } from './lib/machine.js';
-import { killAllNow, stopAll } from './lib/processes.js';
 import { writeResultFile } from './lib/result-file.js';
 import { SCENARIOS } from './lib/scenarios.js';
-import { startSimulator, startTargets } from './lib/targets.js';
+import { withSimulator } from './lib/session.js';
+import { startTargets } from './lib/targets.js';
 import { loadTogether } from './lib/together.js';
 
 const BENCH = new URL('.', import.meta.url).pathname;
@@ -59,16 +59,7 @@ const scenarios = values.scenarios.split(',').map((id) => {
   return s;
 });
 
-const tmpDir = mkdtempSync(join(tmpdir(), 'sheepdog-side-by-side-'));
-process.once('SIGINT', () => {
-  killAllNow();
-  process.exit(130);
-});
-try {
-  const { origin: simOrigin } = await startSimulator({
-    core: loadCore,
-    logFile: join(tmpDir, 'simulator.log'),
-  });
+await withSimulator('side-by-side', loadCore, async ({ tmpDir, simOrigin }) => {
   const targets = await startTargets({
     names: ['sheepdog', against],
     simOrigin,
@@ -106,7 +97,4 @@ try {
   }
   const file = writeResultFile('side-by-side', { machine, against, candidate, rounds, seconds, results });
   say(`results: ${file}`);
-} finally {
-  await stopAll();
-  rmSync(tmpDir, { recursive: true, force: true });
-}
+});
