@@ -51,8 +51,8 @@ export async function startRelay(
     config.upstreams = [upstreamSchema.parse({ name: SIMULATOR_UPSTREAM, base_url })];
   }
   const app = createApp({ config, logger });
-  const requestLog = requestLogger(logger, { batch: true });
-  app.hub.subscribe(requestLog);
+  // Its lines are batched by the logger's sink, written out by `flushLogger` and at exit.
+  app.hub.subscribe(requestLogger(logger));
   const metrics = createMetrics(config, { clusterWorker: options.clusterWorker !== undefined });
   if (metrics) attachMetrics(app, metrics, logger);
   let address: AddressInfo;
@@ -79,7 +79,6 @@ export async function startRelay(
     metricsAddress: metricsServer?.address,
     async stop(timeoutMs) {
       await app.shutdown(timeoutMs);
-      requestLog.flush();
       await metricsServer?.close();
       await simulator?.close();
     },

@@ -3,6 +3,7 @@
 // defence; the first is never logging headers or bodies at all.
 
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { type ByteWriter, LogSink } from './log-sink.js';
 
 export const REDACT_PATHS = [
   'api_key',
@@ -13,16 +14,27 @@ export const REDACT_PATHS = [
   '*.headers.authorization',
 ];
 
-/** How long a log line may wait in the buffer at low traffic. */
-const FLUSH_INTERVAL_MS = 1_000;
+/** Sinks on stdout, written out at exit even when the process ends without a flush (a crash). */
+const sinksOnStdout = new Set<LogSink>();
+let exitHooked = false;
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   let dest = destination;
   if (!dest) {
-    // Buffered writes (4 KiB) keep logging cheap under load; the timer bounds the delay when traffic is low.
-    const boom = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-    setInterval(() => boom.flush(), FLUSH_INTERVAL_MS).unref();
-    dest = boom;
+    // Lines are batched by the sink (large writes keep logging cheap under load) and written by
+    // sonic-boom without blocking; buffer mode: the sink hands it bytes, never strings.
+    // (sonic-boom's types declare `write(string)`; in buffer mode it takes Buffers.)
+    const writer = pino.destination({ dest: 1, sync: false, contentMode: 'buffer' }) as unknown as ByteWriter;
+    const sink = new LogSink(writer);
+    sinksOnStdout.add(sink);
+    if (!exitHooked) {
+      exitHooked = true;
+      // pino ends its writer on `beforeExit` and writes it out synchronously on `exit`: the sinks hand
+      // their batches over first (an event loop that runs dry), or write them out last (process.exit).
+      process.on('beforeExit', () => forEachSink((s) => s.flush()));
+      process.once('exit', () => forEachSink((s) => s.flushSync()));
+    }
+    dest = sink;
   }
   return pino(
     {
@@ -33,6 +45,16 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     },
     dest,
   );
+}
+
+function forEachSink(fn: (sink: LogSink) => void): void {
+  for (const sink of sinksOnStdout) {
+    try {
+      fn(sink);
+    } catch {
+      // stdout may already be closed
+    }
+  }
 }
 
 /** Flushes an async logger's buffer (call before exit). */

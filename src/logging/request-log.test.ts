@@ -1,40 +1,10 @@
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FinishInfo, RequestRecord } from '../events/types.js';
-import { hundredths, jsonString, requestLogger } from './request-log.js';
+import { type ByteWriter, LogSink } from './log-sink.js';
+import { requestLogger } from './request-log.js';
 
 describe('request log line', () => {
-  it('quotes plain text as it is and escapes the rest as JSON.stringify does', () => {
-    for (const text of ['', 'gpt-4o-mini', 'd303b3a5-07d7-49d0-8bb6-5ba4b22594c0', 'openai/gpt-4.1'])
-      expect(jsonString(text)).toBe(`"${text}"`);
-    for (const text of [
-      'a"b',
-      'back\\slash',
-      'new\nline',
-      'tab\t',
-      '\u0000',
-      'mô hình',
-      '模型',
-      'emoji 🐑',
-      '\u007f',
-    ])
-      expect(JSON.parse(jsonString(text))).toBe(text);
-    for (const text of ['a"b', 'back\\slash', 'new\nline', '\u0000'])
-      expect(jsonString(text)).toBe(JSON.stringify(text));
-  });
-
-  it('prints milliseconds to hundredths exactly as String(Math.round(ms * 100) / 100) does', () => {
-    const samples = [0, 0.004, 0.005, 0.05, 0.1, 0.999, 1, 3.8, 3.87, 10.05, 99.995, 123456.789, 1e7 + 0.25];
-    let seed = 7;
-    for (let i = 0; i < 20_000; i++) {
-      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-      samples.push((seed / 2_147_483_648) * 10 ** (seed % 7));
-    }
-    // Outside the integer fast path: negative, NaN, beyond 2^30 hundredths.
-    samples.push(-1.234, Number.NaN, 2 ** 40 + 0.5, Number.POSITIVE_INFINITY);
-    for (const ms of samples) expect(hundredths(ms), String(ms)).toBe(String(Math.round(ms * 100) / 100));
-  });
-
   it('writes one valid JSON line per request with the escaped model and rounded timings', () => {
     const lines: string[] = [];
     const logger = pino(
@@ -75,6 +45,98 @@ describe('request log line', () => {
       prompt_tokens: 3,
       completion_tokens: 5,
       msg: 'request',
+    });
+  });
+
+  describe("on the relay's own sink", () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    /** A sink whose writer keeps what it is handed, and a logger on it. */
+    function sinkLogger() {
+      const handed: Buffer[] = [];
+      const writer: ByteWriter = {
+        write: (bytes) => handed.push(bytes) > 0,
+        flush: (cb) => cb?.(),
+        flushSync: () => {},
+      };
+      const sink = new LogSink(writer);
+      const logger = pino({ level: 'info', base: { service: 'sheepdog' } }, sink);
+      return { handed, sink, logger, log: requestLogger(logger) };
+    }
+
+    const record = {
+      id: 'req-2',
+      endpoint: 'chat/completions',
+      model: 'mô hình "x"',
+      stream: false,
+      startedAt: 0,
+      upstream: 'primary',
+      upstreamModel: 'mô hình "x"',
+      attempts: 1,
+      firstTokenAt: undefined,
+      usage: { promptTokens: 18, completionTokens: 20, totalTokens: 38 },
+      usageSource: 'estimated',
+      overheadMs: 0.125,
+    } as unknown as RequestRecord;
+
+    it("batches request lines as bytes with pino's own lines, in order", () => {
+      const { handed, sink, logger, log } = sinkLogger();
+      logger.info('before');
+      log.requestFinished?.(record, {
+        outcome: 'failed',
+        status: 502,
+        durationMs: 3,
+        errorCode: 'upstream_timeout',
+      });
+      logger.warn({ n: 1 }, 'after');
+      expect(handed).toHaveLength(0); // batched: nothing written yet
+      sink.flush();
+      expect(handed).toHaveLength(1);
+      const lines = handed[0]!.toString('utf8').split('\n');
+      expect(lines.pop()).toBe('');
+      expect(lines.map((l) => JSON.parse(l).msg)).toEqual(['before', 'request', 'after']);
+      const line = JSON.parse(lines[1]!);
+      expect(line).toEqual({
+        level: 40,
+        time: line.time,
+        service: 'sheepdog',
+        request_id: 'req-2',
+        endpoint: 'chat/completions',
+        model: 'mô hình "x"',
+        upstream: 'primary',
+        stream: false,
+        status: 502,
+        outcome: 'failed',
+        error_code: 'upstream_timeout',
+        attempts: 1,
+        duration_ms: 3,
+        overhead_ms: 0.13,
+        prompt_tokens: 18,
+        completion_tokens: 20,
+        usage_source: 'estimated',
+        msg: 'request',
+      });
+      expect(Math.abs(line.time - Date.now())).toBeLessThan(60_000);
+    });
+
+    it('hands a batch over when it is full, and a quiet one after a moment', () => {
+      vi.useFakeTimers();
+      const { handed, log } = sinkLogger();
+      const info: FinishInfo = { outcome: 'success', status: 200, durationMs: 1.5, errorCode: undefined };
+      let lines = 0;
+      while (handed.length === 0) {
+        log.requestFinished?.(record, info);
+        lines++;
+      }
+      expect(handed[0]!.length).toBeGreaterThanOrEqual(32 * 1024);
+      expect(handed[0]!.toString().split('\n')).toHaveLength(lines + 1);
+      log.requestFinished?.(record, info);
+      expect(handed).toHaveLength(1);
+      vi.advanceTimersByTime(200);
+      expect(handed).toHaveLength(2);
+      expect(JSON.parse(handed[1]!.toString()).request_id).toBe('req-2');
     });
   });
 });
