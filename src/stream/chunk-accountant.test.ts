@@ -110,6 +110,10 @@ describe('ChunkAccountant.skimPrefix with the text its read was decoded to', () 
       () => '{"choices":[],"usage":{"total_tokens":3}}',
       () => '{"error":{"message":"x"}}',
       () => '[DONE]',
+      // Marks spelled loosely, next to a removed field, or inside text.
+      () => '{"choices":[], "usage" :\t{"total_tokens":3}}',
+      (i: number) => chunk(`${i} DONE] event: usage":{`, ',"usage":null'),
+      () => '{"choices":[{"delta":{},"finish_reason":"error"}],"usage":null}',
     ];
     for (let seed = 1; seed <= 200; seed++) {
       const random = mulberry32(seed);
