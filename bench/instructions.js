@@ -13,10 +13,11 @@
 //
 // Usage: node bench/instructions.js [--targets bare,sheepdog,sheepdog-nometrics] [--candidate DIST]
 //          [--scenario sse20-max|json-max|json-ctx-max] [--warm 2000] [--count 3000] [--top 30]
+//          [--keep DIR]   (keep each target's callgrind file and perf map, for callgrind_annotate)
 //   needs valgrind (apt-get install valgrind); ~3-6 minutes for two targets on 2 cores.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
@@ -40,6 +41,7 @@ const { values } = parseArgs({
     top: { type: 'string', default: '30' },
     'relay-core': { type: 'string', default: '0' },
     'load-core': { type: 'string', default: '1' },
+    keep: { type: 'string' },
   },
 });
 const say = (/** @type {string} */ line) => process.stdout.write(`${line}\n`);
@@ -231,6 +233,12 @@ async function count1(
   await stopProcess(child, 30_000);
   const mapFile = `/tmp/perf-${pid}.map`;
   const named = nameJit(selfCounts(`${out}.1`), mapFile);
+  if (values.keep) {
+    // For callgrind_annotate (who calls what): the counts and the map that names their JIT code.
+    mkdirSync(values.keep, { recursive: true });
+    copyFileSync(`${out}.1`, join(values.keep, `callgrind.${name}`));
+    if (existsSync(mapFile)) copyFileSync(mapFile, join(values.keep, `perf-${name}.map`));
+  }
   rmSync(mapFile, { force: true });
   /** @type {Record<string, number>} */
   const byCategory = {};

@@ -306,6 +306,36 @@ describe('rate-limit gauges', () => {
     expect(select(s, 'sheepdog_rate_limit_limit')).toEqual([]);
   });
 
+  it('puts each of the six headers in its own series', async () => {
+    const { hub, scrape } = setup();
+    const before = Date.now();
+    hub.upstreamHeaders(
+      record('gpt-4.1'),
+      attempt('primary', 'first'),
+      200,
+      UpstreamHeaders.of({
+        'x-ratelimit-limit-requests': '100',
+        'x-ratelimit-limit-tokens': '10000',
+        'x-ratelimit-remaining-requests': '97',
+        'x-ratelimit-remaining-tokens': '9500',
+        'x-ratelimit-reset-requests': '1s',
+        'x-ratelimit-reset-tokens': '6m0s',
+      }),
+    );
+    const after = Date.now();
+    const s = await scrape();
+    const byLimit = (name: string) =>
+      Object.fromEntries(select(s, name).map((x) => [x.labels.limit, x.value]));
+    expect(byLimit('sheepdog_rate_limit_remaining')).toEqual({ requests: 97, tokens: 9500 });
+    expect(byLimit('sheepdog_rate_limit_limit')).toEqual({ requests: 100, tokens: 10000 });
+    // Resets are exported as the Unix time they happen.
+    const reset = byLimit('sheepdog_rate_limit_reset_timestamp_seconds');
+    expect(reset.requests).toBeGreaterThanOrEqual((before + 1_000) / 1000);
+    expect(reset.requests).toBeLessThanOrEqual((after + 1_000) / 1000);
+    expect(reset.tokens).toBeGreaterThanOrEqual((before + 360_000) / 1000);
+    expect(reset.tokens).toBeLessThanOrEqual((after + 360_000) / 1000);
+  });
+
   it('keeps the seed label set in the seed profile, with tokens in a family of their own', async () => {
     const { hub, scrape } = setup({ metrics: { prefix: 'holysheep' } });
     hub.upstreamHeaders(record('gpt-4.1'), attempt('primary', 'first'), 200, headers);

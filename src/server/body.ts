@@ -29,10 +29,14 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buff
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // Settled once; the listeners stay (they go with the request): taking three
+    // off a request cost more than the read itself (Node's stream listener code is megamorphic).
+    let settled = false;
     const onData = (chunk: Buffer): void => {
+      if (settled) return;
       size += chunk.length;
       if (size > limitBytes) {
-        cleanup();
+        settled = true;
         req.resume(); // drain and discard the rest
         reject(tooLarge(limitBytes));
         return;
@@ -40,17 +44,14 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buff
       chunks.push(chunk);
     };
     const onEnd = (): void => {
-      cleanup();
+      if (settled) return;
+      settled = true;
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     };
     const onError = (err: Error): void => {
-      cleanup();
+      if (settled) return;
+      settled = true;
       reject(err);
-    };
-    const cleanup = (): void => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
     };
     req.on('data', onData);
     req.on('end', onEnd);
