@@ -1,11 +1,11 @@
 // The `sheepdog` command as a user runs it: zero-config start with the seed's
 // client snippet, graceful shutdown, check-config messages, --help.
 
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../src/simulator/index.js';
 import { type CliProcess, runCli } from './helpers/process.js';
 
@@ -16,8 +16,14 @@ afterEach(async () => {
   proc = undefined;
 });
 
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
 async function tempFile(name: string, text: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'sheepdog-'));
+  dirs.push(dir);
   const path = join(dir, name);
   await writeFile(path, text);
   return path;

@@ -1,11 +1,18 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfigFile, parseConfig, resolveConfig, upstreamFromEnv } from './load.js';
 
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
 async function file(text: string): Promise<string> {
-  const path = join(await mkdtemp(join(tmpdir(), 'sheepdog-cfg-')), 'c.yaml');
+  const dir = await mkdtemp(join(tmpdir(), 'sheepdog-cfg-'));
+  dirs.push(dir);
+  const path = join(dir, 'c.yaml');
   await writeFile(path, text);
   return path;
 }
