@@ -16,7 +16,6 @@ export const REDACT_PATHS = [
 
 /** Sinks on stdout, written out at exit even when the process ends without a flush (a crash). */
 const sinksOnStdout = new Set<LogSink>();
-let exitHooked = false;
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   let dest = destination;
@@ -26,14 +25,13 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     // (sonic-boom's types declare `write(string)`; in buffer mode it takes Buffers.)
     const writer = pino.destination({ dest: 1, sync: false, contentMode: 'buffer' }) as unknown as ByteWriter;
     const sink = new LogSink(writer);
-    sinksOnStdout.add(sink);
-    if (!exitHooked) {
-      exitHooked = true;
+    if (sinksOnStdout.size === 0) {
       // pino ends its writer on `beforeExit` and writes it out synchronously on `exit`: the sinks hand
       // their batches over first (an event loop that runs dry), or write them out last (process.exit).
       process.on('beforeExit', () => forEachSink((s) => s.flush()));
       process.once('exit', () => forEachSink((s) => s.flushSync()));
     }
+    sinksOnStdout.add(sink);
     dest = sink;
   }
   return pino(
