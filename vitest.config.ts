@@ -27,6 +27,9 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.ts'],
           environment: 'node',
+          // The differential (fuzz) tests take 1.5-3.5 s with the other files running beside them on
+          // 2 cores: vitest's 5 s default left them one slow host away from failing.
+          testTimeout: 20_000,
         },
       },
       {
