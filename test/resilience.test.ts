@@ -221,6 +221,24 @@ describe('hedging', () => {
     await eventually(() => sims[0]!.stats().aborted === 1);
   });
 
+  it('moves a request waiting on an upstream to the backup as soon as that breaker opens', async () => {
+    const { relay, sims, rec } = await setup([{ faults: { latency_ms: 5_000 } }, {}], {
+      hedging: { delay_ms: 60_000 }, // never by time here: only the breaker opening moves it
+      breaker: { consecutive_failures: 2, open_ms: 30_000 },
+    });
+    const waiting = chatOnce(relay.client(), 0, false, performance.now());
+    await eventually(() => (sims[0]!.stats().by_path['/v1/chat/completions'] ?? 0) === 1);
+    // Two fast failures on the primary open its breaker (those two fail over to the backup).
+    sims[0]!.setFaults({ latency_ms: 0, error_rate: 1, error_status: 500 });
+    await many(relay.client(), 2);
+    expect(rec.breaker.filter((b) => b.upstream === 'primary').map((b) => b.state)).toEqual(['open']);
+    const result = await waiting;
+    expect(result).toMatchObject({ ok: true, upstream: 'backup' });
+    expect(result.latencyMs).toBeLessThan(2_500); // not the primary's 5 s
+    expect(rec.attempts.filter((a) => a.reason === 'hedge')).toHaveLength(1);
+    await eventually(() => sims[0]!.stats().aborted === 1);
+  });
+
   it('hedges streams too: the first to produce a token gets the client', async () => {
     const { relay, sims } = await setup([{ faults: { ttft_ms: 5_000 } }, {}], { hedging: { delay_ms: 200 } });
     const [result] = await many(relay.client(), 1, true);

@@ -110,8 +110,8 @@ export class UpstreamAttempt implements ExchangeEvents {
   slowTimer: NodeJS.Timeout | undefined;
   /** A verdict already reached the breakers. */
   reported = false;
-  /** Registered to hear its breaker open. */
-  watchingOpen = false;
+  /** Its slot among the watchers of its breaker (health.watchOpen), -1 when not watching. */
+  watchSlot = -1;
   private readonly o: AttemptOptions;
   private exchange: Exchange | undefined;
   /** The one timer watching every deadline (see armWatchdog). */

@@ -266,7 +266,6 @@ export class AttemptRace implements AttemptOwner {
       threshold,
       hedgeAt,
     );
-    attempt.watchingOpen = true;
     health.watchOpen(upstream, model, attempt);
   }
 
@@ -310,10 +309,8 @@ export class AttemptRace implements AttemptOwner {
       clearTimeout(attempt.slowTimer);
       attempt.slowTimer = undefined;
     }
-    if (attempt.watchingOpen) {
-      attempt.watchingOpen = false;
+    if (attempt.watchSlot >= 0)
       this.ctx.health.unwatchOpen(attempt.candidate.upstream, this.route.model, attempt);
-    }
   }
 
   /** Feeds the breakers and frees the attempt's slot. */

@@ -10,9 +10,10 @@ import type { EventHub } from '../events/hub.js';
 import { type BreakerOptions, CircuitBreaker } from './breaker.js';
 import { LatencyTracker } from './latency-tracker.js';
 import type { Upstream } from './upstream.js';
+import { type Slotted, WatcherList } from './watcher-list.js';
 
 /** Something waiting on an upstream that wants to know at once when its breaker opens. */
-export interface OpenWatcher {
+export interface OpenWatcher extends Slotted {
   breakerOpened(): void;
 }
 
@@ -26,7 +27,7 @@ export class ModelHealth {
   /** `performance.now()` until which a 429 asked us to stay away. */
   coolDownUntil = 0;
   /** Told when the breaker opens: attempts still waiting on this upstream hedge at once. */
-  readonly openWatchers = new Set<OpenWatcher>();
+  readonly openWatchers = new WatcherList<OpenWatcher>();
   constructor(breaker: CircuitBreaker) {
     this.breaker = breaker;
   }
@@ -109,7 +110,7 @@ export class HealthRegistry {
     const created: ModelHealth = new ModelHealth(
       new CircuitBreaker(this.options, this.now, (s) => {
         this.hub.breakerStateChanged(upstream.name, label, s);
-        if (s === 'open') for (const watcher of [...created.openWatchers]) watcher.breakerOpened();
+        if (s === 'open') for (const watcher of created.openWatchers.snapshot()) watcher.breakerOpened();
       }),
     );
     state.models.set(model, created);
