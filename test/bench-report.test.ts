@@ -1,10 +1,13 @@
 // The bench's own arithmetic: how an interleaved schedule shares its slots
-// among targets, and how the latency bars read pooled histograms.
+// among targets, how the latency bars read pooled histograms, and how a
+// step's GC time is read from the relay's own metrics.
 
 import { describe, expect, it } from 'vitest';
 import { checkBars, pooledLatency, summarize } from '../bench/lib/aggregate.js';
+import { gcPer1k, scrapeGc } from '../bench/lib/gc-scrape.js';
 import { Histogram } from '../bench/load/histogram.js';
 import { slotTarget } from '../bench/load/schedule.js';
+import { eventually, relayWithSimulator } from './helpers/relay.js';
 
 describe('slotTarget', () => {
   it('gives every target the same share, one target per slot, each following every other equally often', () => {
@@ -123,5 +126,40 @@ describe('pooled latency', () => {
     const bar = checkBars(summary, []).find((b) => b.bar.startsWith('added p99 at 500'));
     expect(bar?.pass).toBeUndefined();
     expect(bar?.value).toContain('unresolved');
+  });
+});
+
+describe('scrapeGc', () => {
+  it("reads a relay's own GC seconds and answered requests from its /metrics, and divides them", async () => {
+    const { relay, close } = await relayWithSimulator({}, {}, { metrics: true });
+    try {
+      const target = { origin: relay.url, metricsPath: '/metrics' };
+      const before = await scrapeGc(target);
+      for (let i = 0; i < 3; i++)
+        await relay
+          .client()
+          .chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }] });
+      // Garbage enough for a few scavenges, which prom-client hears of asynchronously.
+      const junk: object[] = [];
+      for (let i = 0; i < 500_000; i++) junk.push({ i });
+      expect(junk).toHaveLength(500_000);
+      junk.length = 0;
+      await eventually(async () => ((await scrapeGc(target))?.gcS.minor ?? 0) > (before?.gcS.minor ?? 0));
+      const after = await scrapeGc(target);
+      expect(after!.requests - before!.requests).toBe(3);
+      expect(await scrapeGc({ origin: relay.url })).toBeUndefined(); // no metrics path: nothing to read
+    } finally {
+      await close();
+    }
+    const at = (minor: number, major: number, incremental: number, requests: number) => ({
+      gcS: { minor, major, incremental },
+      requests,
+    });
+    // 10 ms of scavenges and 4 + 1 ms of mark-compact over 2,000 requests.
+    expect(gcPer1k(at(1, 2, 0.5, 1000), at(1.01, 2.004, 0.501, 3000))).toEqual({
+      minor: expect.closeTo(5, 6),
+      major: expect.closeTo(2.5, 6),
+    });
+    expect(gcPer1k(at(1, 2, 0, 5), at(1, 2, 0, 5))).toBeUndefined();
   });
 });

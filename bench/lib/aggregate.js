@@ -107,6 +107,9 @@ export function summarize(runs, scenarioIds, targetNames, streams = new Set()) {
             ? paired(mine, direct, (a, b) => a.ttfbMs.p99 - b.ttfbMs.p99)
             : undefined,
         cpuSPer1k: stat(mine.map((r) => r.relayCpuSPer1k)),
+        // The target's own GC time (lib/gc-scrape.js), when it exports it.
+        gcMinorMsPer1k: mine.some((r) => r.gcMsPer1k) ? stat(mine.map((r) => r.gcMsPer1k?.minor)) : undefined,
+        gcMajorMsPer1k: mine.some((r) => r.gcMsPer1k) ? stat(mine.map((r) => r.gcMsPer1k?.major)) : undefined,
         relayUtil: stat(mine.map((r) => r.relayUtil)),
         peakRssMb: stat(mine.map((r) => r.peakRssMb)),
         errors: mine.reduce((a, r) => a + r.errorCount, 0),

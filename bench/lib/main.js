@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkBars, summarize } from './aggregate.js';
 import { startDriver } from './driver-client.js';
+import { gcPer1k, scrapeGc } from './gc-scrape.js';
 import { gitInfo, machineInfo } from './machine.js';
 import { measure, measureInterleaved, requestFor } from './measure.js';
 import { measureOpenStreams } from './memory.js';
@@ -178,12 +179,21 @@ async function main() {
       const together = scenario.kind === 'rate' ? steps.filter((t) => interleaves(t.name)) : [];
       if (together.length > 1) {
         await waitForQuietCore();
-        for (const r of await measureInterleaved(bench, together, scenario, rep)) done(r, ' (interleaved)');
+        const gcBefore = await Promise.all(together.map(scrapeGc));
+        const rows = await measureInterleaved(bench, together, scenario, rep);
+        const gcAfter = await Promise.all(together.map(scrapeGc));
+        rows.forEach((r, i) => {
+          r.gcMsPer1k = gcPer1k(gcBefore[i], gcAfter[i]);
+          done(r, ' (interleaved)');
+        });
       }
       for (const target of steps) {
         if (together.length > 1 && together.includes(target)) continue;
         await waitForQuietCore();
-        done(await measure(bench, target, scenario, rep), '');
+        const gcBefore = await scrapeGc(target);
+        const r = await measure(bench, target, scenario, rep);
+        r.gcMsPer1k = gcPer1k(gcBefore, await scrapeGc(target));
+        done(r, '');
       }
     }
     if (scenario.paceMs) await simFaults(simOrigin, 'DELETE');

@@ -68,6 +68,27 @@ function mainRows(summary) {
   ]);
 }
 
+const GC_COLUMNS = [
+  'scenario',
+  'target',
+  'young-generation GC ms/1k req',
+  'old-generation GC ms/1k req',
+  'CPU s/1k req',
+];
+
+/** Rows of the targets that told their GC time (lib/gc-scrape.js). @param {any[]} summary */
+function gcRows(summary) {
+  return summary
+    .filter((r) => r.gcMinorMsPer1k)
+    .map((r) => [
+      r.scenario,
+      r.target,
+      spread(r.gcMinorMsPer1k, 1),
+      spread(r.gcMajorMsPer1k, 1),
+      spread(r.cpuSPer1k, 3),
+    ]);
+}
+
 const MEMORY_COLUMNS = [
   'target',
   'open at end',
@@ -164,6 +185,7 @@ export function terminalReport(result) {
     ...candidateLines(result.summary),
     textTable(MAIN_COLUMNS, mainRows(result.summary)),
     '',
+    ...(gcRows(result.summary).length ? [textTable(GC_COLUMNS, gcRows(result.summary)), ''] : []),
     result.memory.length ? textTable(MEMORY_COLUMNS, memoryRows(result.memory)) : '',
     '',
     textTable(BAR_COLUMNS, barRows(result.bars)),
@@ -201,6 +223,16 @@ export function markdownReport(result) {
     '',
     markdownTable(MAIN_COLUMNS, mainRows(result.summary)),
     '',
+    ...(gcRows(result.summary).length
+      ? [
+          '### Garbage collection inside Sheepdog',
+          '',
+          "From its own `/metrics` (`nodejs_gc_duration_seconds` over its `requests_total`), scraped before and after each step, warm-up included; medians over the repetitions. GC time is part of the CPU figure beside it; a rise in the young generation's share is the sign of requests kept alive past their end.",
+          '',
+          markdownTable(GC_COLUMNS, gcRows(result.summary)),
+          '',
+        ]
+      : []),
     `### ${result.memory[0]?.concurrency ?? 2000} open streams`,
     '',
     result.memory.length ? markdownTable(MEMORY_COLUMNS, memoryRows(result.memory)) : '(not run)',

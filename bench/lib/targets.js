@@ -41,6 +41,7 @@ export async function startSimulator(o) {
  * @property {number | undefined} pid
  * @property {import('node:child_process').ChildProcess | undefined} child
  * @property {string | undefined} config  the YAML it ran with (sheepdog)
+ * @property {string | undefined} [metricsPath]  its Prometheus metrics, when it exports them (sheepdog with metrics on)
  */
 
 /** @param {string} yaml @param {string} file true when `sheepdog check-config` accepts it */
@@ -88,6 +89,7 @@ function target(name, fields) {
     pid: undefined,
     child: undefined,
     config: undefined,
+    metricsPath: undefined,
     ...fields,
   };
 }
@@ -165,7 +167,11 @@ export async function startTargets(o) {
       const note = known
         ? `${from}metrics ${metricsOn ? 'on' : 'off'}, logs at info to a file`
         : 'this build has no `metrics` key yet (no metrics); logs at info to a file';
-      targets.push(target(name, { origin: `http://127.0.0.1:${port}`, child, config: yaml, note }));
+      // Its own /metrics tells the GC time of each step (lib/gc-scrape.js).
+      const metricsPath = known && metricsOn ? '/metrics' : undefined;
+      targets.push(
+        target(name, { origin: `http://127.0.0.1:${port}`, child, config: yaml, note, metricsPath }),
+      );
     } else if (name === 'portkey') {
       const found = portkeyEntry();
       if (!found) {
