@@ -78,7 +78,8 @@ cores.forEach((c, i) => {
 });
 
 // Wake-up round trips: this process runs on the load core, the echo on the relay core (idle between pings).
-if (hasTaskset) spawnSync('taskset', ['-p', '-c', String(cores[1]), String(process.pid)], { stdio: 'ignore' });
+if (hasTaskset)
+  spawnSync('taskset', ['-p', '-c', String(cores[1]), String(process.pid)], { stdio: 'ignore' });
 const echo = pinned(/** @type {number} */ (cores[0]), ECHO);
 const rounds = Math.round((seconds * 1000) / 2);
 /** @type {number[]} */

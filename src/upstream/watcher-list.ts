@@ -46,10 +46,6 @@ export class WatcherList<T extends Slotted> {
     return true;
   }
 
-  has(item: T): boolean {
-    return item.watchSlot >= 0 && this.items[item.watchSlot] === item;
-  }
-
   /** The members now, as a copy: callers may add or remove while they walk it. */
   snapshot(): T[] {
     return this.items.slice();
