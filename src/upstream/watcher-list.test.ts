@@ -6,12 +6,10 @@ const member = (name: string): Slotted & { name: string } => ({ name, watchSlot:
 describe('WatcherList', () => {
   it('keeps each member once and moves the last into a removed slot', () => {
     const list = new WatcherList<ReturnType<typeof member>>();
-    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(member) as [
-      ReturnType<typeof member>,
-      ReturnType<typeof member>,
-      ReturnType<typeof member>,
-      ReturnType<typeof member>,
-    ];
+    const a = member('a');
+    const b = member('b');
+    const c = member('c');
+    const d = member('d');
     for (const m of [a, b, c, d, b]) list.add(m);
     expect(list.size).toBe(4);
     expect(list.delete(b)).toBe(true);
