@@ -10,6 +10,8 @@
 // of the CPU figures' noise; the instruction counts leave GC out altogether.
 
 const GC_SUM = /^nodejs_gc_duration_seconds_sum\{kind="([a-z]+)"\} ([0-9.e+-]+)$/;
+/** The bench runs Sheepdog with its default metric prefix. */
+const REQUESTS = 'sheepdog_requests_total{';
 
 /**
  * One scrape: GC seconds by kind and requests answered so far, or undefined
@@ -29,8 +31,7 @@ export async function scrapeGc(target) {
     for (const line of text.split('\n')) {
       const gc = GC_SUM.exec(line);
       if (gc) gcS[/** @type {string} */ (gc[1])] = Number(gc[2]);
-      else if (line.startsWith(`${target.metricsPrefix ?? 'sheepdog'}_requests_total{`))
-        requests += Number(line.slice(line.lastIndexOf(' ') + 1));
+      else if (line.startsWith(REQUESTS)) requests += Number(line.slice(line.lastIndexOf(' ') + 1));
     }
     return { gcS, requests };
   } catch {
