@@ -2,7 +2,6 @@
 // then hand the request to the proxy. Also emits `requestStarted` and the
 // `requestFinished` of requests rejected before they reach an upstream.
 
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { asRelayError, RelayError } from '../errors.js';
@@ -10,6 +9,7 @@ import type { Endpoint, RequestRecord } from '../events/types.js';
 import { ProxyCall, type ProxyContext } from '../proxy/call.js';
 import { prepareUpstreamBody } from '../proxy/upstream-body.js';
 import { checkJsonContentType, isNonAsciiString, type JsonBody, parseJsonObject, readBody } from './body.js';
+import { newRequestId } from './request-id.js';
 import { sendError } from './respond.js';
 import { acceptRequestId, validateBody } from './validate.js';
 
@@ -53,7 +53,7 @@ export async function handleModelEndpoint(
   res: ServerResponse,
 ): Promise<void> {
   const startedAt = performance.now();
-  const id = acceptRequestId(req.headers['x-request-id']) ?? randomUUID();
+  const id = acceptRequestId(req.headers['x-request-id']) ?? newRequestId();
   let body: JsonBody;
   let streamOptions: unknown;
   let model = ctx.unknownModel;
