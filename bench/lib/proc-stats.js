@@ -25,17 +25,33 @@ function childrenOf(pid) {
 
 /** CPU seconds (user + system) used so far by the process and its descendants. @param {number} pid */
 export function cpuSeconds(pid) {
-  let total = 0;
+  const { user, system } = cpuTimes(pid);
+  return user + system;
+}
+
+/**
+ * CPU seconds used so far by the process and its descendants, split into user
+ * space and the kernel (system calls, page faults, the network stack's work
+ * charged to it). @param {number} pid @returns {{ user: number, system: number }}
+ */
+export function cpuTimes(pid) {
+  let user = 0;
+  let system = 0;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name, which may itself contain spaces and parentheses.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    total = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
+    user = Number(fields[11]) / TICKS_PER_S;
+    system = Number(fields[12]) / TICKS_PER_S;
   } catch {
-    return 0;
+    return { user: 0, system: 0 };
   }
-  for (const child of childrenOf(pid)) total += cpuSeconds(child);
-  return total;
+  for (const child of childrenOf(pid)) {
+    const c = cpuTimes(child);
+    user += c.user;
+    system += c.system;
+  }
+  return { user, system };
 }
 
 /** Resident and peak resident memory, MB (the process alone). @param {number} pid */

@@ -6,23 +6,24 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { requestFor } from './measure.js';
-import { cpuSeconds } from './proc-stats.js';
+import { cpuTimes } from './proc-stats.js';
 import { runWrk } from './wrk.js';
 
 /**
  * @typedef {{ name: string, origin: string, headers: string[], pid: number | undefined }} LoadedTarget
- * @typedef {{ target: string, requests: number, errors: number, cpuUsPerRequest: number }} TogetherRow
+ * @typedef {{ target: string, requests: number, errors: number, cpuUsPerRequest: number, kernelUsPerRequest: number }} TogetherRow
  */
 
 /**
  * Loads every target at once for `durationS`; each row counts the target's
- * answered requests (not those with an error status) and its CPU a request.
+ * answered requests (not those with an error status) and its CPU a request,
+ * with the kernel's part of it (system time).
  * @param {LoadedTarget[]} targets @param {import('./scenarios.js').Scenario} scenario
  * @param {{ durationS: number, loadCore: number, tmpDir: string }} o
  * @returns {Promise<TogetherRow[]>}
  */
 export async function loadTogether(targets, scenario, o) {
-  const before = targets.map((t) => cpuSeconds(/** @type {number} */ (t.pid)));
+  const before = targets.map((t) => cpuTimes(/** @type {number} */ (t.pid)));
   const runs = await Promise.all(
     targets.map((t, i) => {
       const request = requestFor(t, scenario);
@@ -43,12 +44,16 @@ export async function loadTogether(targets, scenario, o) {
     const w = /** @type {Awaited<ReturnType<typeof runWrk>>} */ (runs[i]);
     const errors = Object.values(w.errors).reduce((a, b) => a + b, 0);
     const ok = w.requests - (w.errors.status ?? 0);
-    const cpuS = cpuSeconds(/** @type {number} */ (t.pid)) - /** @type {number} */ (before[i]);
+    const was = /** @type {{ user: number, system: number }} */ (before[i]);
+    const now = cpuTimes(/** @type {number} */ (t.pid));
+    const kernelS = now.system - was.system;
+    const cpuS = now.user - was.user + kernelS;
     return {
       target: t.name,
       requests: ok,
       errors,
       cpuUsPerRequest: ok > 0 ? (1e6 * cpuS) / ok : Number.NaN,
+      kernelUsPerRequest: ok > 0 ? (1e6 * kernelS) / ok : Number.NaN,
     };
   });
 }
