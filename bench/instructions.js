@@ -22,6 +22,8 @@
 // Usage: node bench/instructions.js [--targets bare,sheepdog,sheepdog-nometrics] [--candidate DIST]
 //          [--scenario sse20-max|json-max|json-ctx-max] [--warm 8000] [--count 3000] [--top 30]
 //          [--keep DIR]   (keep each target's callgrind file and perf map, for callgrind_annotate)
+//          [--cache-sim]  (also simulate the host's caches: misses a request in the first-level
+//                          instruction and data caches and the last level, for time instructions miss)
 //   needs valgrind (apt-get install valgrind); ~8-12 minutes for two targets on 2 cores.
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -50,6 +52,7 @@ const { values } = parseArgs({
     'relay-core': { type: 'string', default: '0' },
     'load-core': { type: 'string', default: '1' },
     keep: { type: 'string' },
+    'cache-sim': { type: 'boolean', default: false },
   },
 });
 const say = (/** @type {string} */ line) => process.stdout.write(`${line}\n`);
@@ -96,8 +99,16 @@ const COMPILER =
   /compiler::|Zone|Rb_tree|maglev|baseline::|interpreter::|Parser|Scanner|Compile|Turbofan|SourcePosition|Deoptimiz/;
 const LEFT_OUT = new Set(['GC (left out)', 'compiler (left out)']);
 
-/** Self instructions by function name, from a callgrind dump (name compression, call lines skipped). */
-function selfCounts(/** @type {string} */ file) {
+/**
+ * Self cost by function name, from a callgrind dump (name compression, call
+ * lines skipped): instructions, or another of its events (`I1mr`, ...).
+ */
+function selfCounts(/** @type {string} */ file, event = 'Ir') {
+  const text = readFileSync(file, 'latin1');
+  const events = /^events:\s*(.*)$/m.exec(text)?.[1]?.trim().split(/\s+/) ?? ['Ir'];
+  // A cost line is a position, then one number an event (trailing zeros may be left out).
+  const column = events.indexOf(event) + 1;
+  if (column === 0) throw new Error(`the dump has no ${event} (events: ${events.join(' ')})`);
   /** @type {Map<string, string>} */
   const ids = new Map();
   /** @type {Map<string, number>} */
@@ -110,7 +121,7 @@ function selfCounts(/** @type {string} */ file) {
   };
   let fn = '';
   let callLine = false;
-  for (const line of readFileSync(file, 'latin1').split('\n')) {
+  for (const line of text.split('\n')) {
     if (line.startsWith('fn=')) fn = nameOf(line.slice(3).trim());
     else if (line.startsWith('cfn=')) nameOf(line.slice(4).trim());
     else if (line.startsWith('calls=')) callLine = true;
@@ -118,7 +129,7 @@ function selfCounts(/** @type {string} */ file) {
       // The line after `calls=` holds the call's inclusive cost: not this function's own.
       if (callLine) callLine = false;
       else {
-        const n = Number(line.split(' ')[1]);
+        const n = Number(line.split(' ')[column] ?? 0);
         if (Number.isFinite(n)) self.set(fn, (self.get(fn) ?? 0) + n);
       }
     }
@@ -218,6 +229,7 @@ async function count1(
     command: 'valgrind',
     args: [
       '--tool=callgrind',
+      ...(values['cache-sim'] ? ['--cache-sim=yes'] : []),
       '--smc-check=all-non-file', // JIT code is rewritten in place
       `--callgrind-out-file=${out}`,
       process.execPath,
@@ -248,6 +260,17 @@ async function count1(
   await stopProcess(child, 30_000);
   const mapFile = `/tmp/perf-${pid}.map`;
   const named = nameJit(selfCounts(`${out}.1`), mapFile);
+  // Misses in the work (GC and compiler left out, as for instructions), by event.
+  const misses = values['cache-sim']
+    ? Object.fromEntries(
+        ['I1mr', 'D1mr', 'D1mw'].map((e) => {
+          let n = 0;
+          for (const [fn, m] of nameJit(selfCounts(`${out}.1`, e), mapFile))
+            if (!LEFT_OUT.has(category(fn))) n += m;
+          return [e, n / count];
+        }),
+      )
+    : undefined;
   if (values.keep) {
     // For callgrind_annotate (who calls what): the counts and the map that names their JIT code.
     mkdirSync(values.keep, { recursive: true });
@@ -267,7 +290,7 @@ async function count1(
   const work = Object.entries(byCategory)
     .filter(([c]) => !LEFT_OUT.has(c))
     .reduce((a, [, n]) => a + n, 0);
-  return { name, work, byCategory, byFunction };
+  return { name, work, byCategory, byFunction, misses };
 }
 
 const k = (/** @type {number} */ n) => `${(n / 1000).toFixed(1)}k`;
@@ -283,6 +306,16 @@ await withSimulator('instructions', loadCore, async ({ tmpDir: tmp, simOrigin })
   say(
     `| **work** (all but GC and compiler) | ${results.map((r) => `**${k(r.work)}**${r === base ? '' : ` (x${(r.work / /** @type {typeof r} */ (base).work).toFixed(2)})`}`).join(' | ')} |`,
   );
+  if (values['cache-sim']) {
+    // Sized from the host's CPUID: I1 and D1 are the first-level instruction and data caches.
+    say('\nfirst-level cache misses a request in the work (simulated by callgrind):');
+    say(`| | ${results.map((r) => r.name).join(' | ')} |`);
+    say(`| --- | ${results.map(() => '---').join(' | ')} |`);
+    say(`| I1 (instruction) misses | ${results.map((r) => k(r.misses?.I1mr ?? Number.NaN)).join(' | ')} |`);
+    say(
+      `| D1 (data) misses, reads and writes | ${results.map((r) => k((r.misses?.D1mr ?? Number.NaN) + (r.misses?.D1mw ?? Number.NaN))).join(' | ')} |`,
+    );
+  }
   for (const r of results.slice(1)) {
     const b = /** @type {typeof r} */ (base);
     const fns = [...new Set([...Object.keys(r.byFunction), ...Object.keys(b.byFunction)])]

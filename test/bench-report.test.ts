@@ -1,10 +1,12 @@
 // The bench's own arithmetic: how an interleaved schedule shares its slots
 // among targets, how the latency bars read pooled histograms, and how a
-// step's GC time is read from the relay's own metrics.
+// step's GC time is read from the relay's own metrics, and how a process's
+// CPU time is split into user and kernel time.
 
 import { describe, expect, it } from 'vitest';
 import { checkBars, pooledLatency, summarize } from '../bench/lib/aggregate.js';
 import { gcPer1k, scrapeGc } from '../bench/lib/gc-scrape.js';
+import { cpuSeconds, cpuTimes } from '../bench/lib/proc-stats.js';
 import { Histogram } from '../bench/load/histogram.js';
 import { slotTarget } from '../bench/load/schedule.js';
 import { eventually, relayWithSimulator } from './helpers/relay.js';
@@ -161,5 +163,23 @@ describe('scrapeGc', () => {
       major: expect.closeTo(2.5, 6),
     });
     expect(gcPer1k(at(1, 2, 0, 5), at(1, 2, 0, 5))).toBeUndefined();
+  });
+});
+
+describe('cpuTimes', () => {
+  it('reads user and kernel time apart: a loop of pure JavaScript is user time', () => {
+    const before = cpuTimes(process.pid);
+    // ~200 ms of arithmetic, no system calls: the kernel's share must not move with it.
+    let x = 0;
+    const until = performance.now() + 200;
+    while (performance.now() < until) for (let i = 0; i < 10_000; i++) x = (x * 31 + i) | 0;
+    expect(typeof x).toBe('number');
+    const after = cpuTimes(process.pid);
+    const user = after.user - before.user;
+    const system = after.system - before.system;
+    expect(user).toBeGreaterThan(0.05);
+    expect(user).toBeGreaterThan(system * 3);
+    expect(cpuSeconds(process.pid)).toBeGreaterThanOrEqual(after.user + after.system);
+    expect(cpuTimes(2 ** 22 + 1)).toEqual({ user: 0, system: 0 }); // no such process
   });
 });
