@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BreakerState } from '../src/events/types.js';
 import { type Simulator, startSimulator } from '../src/simulator/index.js';
 import { openLoop, percentile } from './helpers/load.js';
-import { startTestRelay, type TestRelay } from './helpers/relay.js';
+import { eventually, startTestRelay, type TestRelay } from './helpers/relay.js';
 
 let primary: Simulator;
 let backup: Simulator;
@@ -89,5 +89,8 @@ describe('the seed incident: primary latency 0.8 s -> 12 s', () => {
     expect(summary.backupShareDuring).toBeGreaterThan(0.9);
     expect(summary.primaryShareLast).toBeGreaterThan(0.9);
     expect(breaker.filter((b) => b.upstream === 'primary').at(-1)?.state).toBe('closed');
+    // Every answer is in; the hedged and aborted attempts have left their breakers' watcher lists too.
+    await eventually(() => relay.app.inFlight() === 0);
+    expect(relay.app.attemptsWatchingBreakers()).toBe(0);
   });
 });

@@ -13,6 +13,13 @@ const messages = [{ role: 'user' as const, content: 'hi' }];
 let sims: Simulator[] = [];
 let relay: TestRelay | undefined;
 afterEach(async () => {
+  // Whatever the scenario (failover, timeout, cut, hedge won or lost, client gone), every attempt has
+  // left its breaker's watcher list once the relay is idle: one left behind keeps its request alive.
+  if (relay) {
+    const idle = relay;
+    await eventually(() => idle.app.inFlight() === 0);
+    expect(idle.app.attemptsWatchingBreakers()).toBe(0);
+  }
   await relay?.close();
   await Promise.all(sims.map((s) => s.close()));
   sims = [];

@@ -39,6 +39,12 @@ export interface App {
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Requests being handled right now. */
   inFlight(): number;
+  /**
+   * Upstream attempts still registered to hear their breaker open. Each
+   * attempt leaves when it ends, however it ends: 0 whenever nothing is in
+   * flight, or requests would be kept alive (and memory grow) past their end.
+   */
+  attemptsWatchingBreakers(): number;
   /** True when the relay can serve: not shutting down, at least one upstream usable. */
   ready(): boolean;
   /**
@@ -169,6 +175,7 @@ export function createApp(options: AppOptions): App {
     config,
     route: (method, path, handler) => route(method, path, handler),
     inFlight: () => active,
+    attemptsWatchingBreakers: () => health.openWatcherCount(),
     ready,
     listen(port?: number, host?: string) {
       const listen = splitListen(config.listen);

@@ -174,6 +174,13 @@ export class HealthRegistry {
     this.model(upstream, model).openWatchers.add(watcher);
   }
 
+  /** Attempts registered to hear a breaker open, over every upstream and model (0 when nothing waits). */
+  openWatcherCount(): number {
+    let n = 0;
+    for (const state of this.states.values()) for (const m of state.models.values()) n += m.openWatchers.size;
+    return n;
+  }
+
   unwatchOpen(upstream: Upstream, model: string, watcher: OpenWatcher): void {
     this.model(upstream, model).openWatchers.delete(watcher);
   }
