@@ -23,7 +23,7 @@
 //          [--scenario sse20-max|json-max|json-ctx-max] [--warm 8000] [--count 3000] [--top 30]
 //          [--keep DIR]   (keep each target's callgrind file and perf map, for callgrind_annotate)
 //          [--cache-sim]  (also simulate the host's caches: misses a request in the first-level
-//                          instruction and data caches and the last level, for time instructions miss)
+//                          instruction and data caches, for time the instructions do not show)
 //   needs valgrind (apt-get install valgrind); ~8-12 minutes for two targets on 2 cores.
 
 import { execFileSync, spawnSync } from 'node:child_process';
