@@ -24,6 +24,9 @@
 //          [--keep DIR]   (keep each target's callgrind file and perf map, for callgrind_annotate)
 //          [--cache-sim]  (also simulate the host's caches: misses a request in the first-level
 //                          instruction and data caches, for time the instructions do not show)
+//          [--client-usage] (streams: the client asks for usage itself, so Sheepdog has no
+//                          `"usage":null` to remove and no usage chunk to hold back: what the
+//                          byte-exact answer to a client that did not ask costs)
 //   needs valgrind (apt-get install valgrind); ~8-12 minutes for two targets on 2 cores.
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -53,6 +56,7 @@ const { values } = parseArgs({
     'load-core': { type: 'string', default: '1' },
     keep: { type: 'string' },
     'cache-sim': { type: 'boolean', default: false },
+    'client-usage': { type: 'boolean', default: false },
   },
 });
 const say = (/** @type {string} */ line) => process.stdout.write(`${line}\n`);
@@ -186,7 +190,7 @@ function nameJit(/** @type {Map<string, number>} */ self, /** @type {string} */ 
 /** Sends `n` requests, `concurrency` at a time, and reads every answer to its end. */
 async function drive(/** @type {string} */ origin, /** @type {string[]} */ headers, /** @type {number} */ n) {
   const pool = new Pool(origin, { connections: concurrency });
-  const body = requestBody(scenario);
+  const body = requestBody({ ...scenario, clientUsage: values['client-usage'] });
   let sent = 0;
   let failed = 0;
   const worker = async () => {
@@ -298,7 +302,9 @@ await withSimulator('instructions', loadCore, async ({ tmpDir: tmp, simOrigin })
   const results = [];
   for (const name of names) results.push(await count1(name, simOrigin, tmp));
   const base = results[0];
-  say(`\ninstructions a request, ${scenario.id} (${count} requests after ${warm}), callgrind:`);
+  say(
+    `\ninstructions a request, ${scenario.id}${values['client-usage'] ? ', the client asking for usage' : ''} (${count} requests after ${warm}), callgrind:`,
+  );
   const categories = [...new Set(results.flatMap((r) => Object.keys(r.byCategory)))].sort();
   say(`| | ${results.map((r) => r.name).join(' | ')} |`);
   say(`| --- | ${results.map(() => '---').join(' | ')} |`);
@@ -332,6 +338,7 @@ await withSimulator('instructions', loadCore, async ({ tmpDir: tmp, simOrigin })
   const file = writeResultFile('instructions', {
     machine: machineInfo(),
     scenario: scenario.id,
+    clientUsage: values['client-usage'],
     warm,
     count,
     concurrency,

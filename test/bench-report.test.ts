@@ -3,10 +3,12 @@
 // step's GC time is read from the relay's own metrics, and how a process's
 // CPU time is split into user and kernel time.
 
+import type OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { checkBars, pooledLatency, summarize } from '../bench/lib/aggregate.js';
 import { gcPer1k, scrapeGc } from '../bench/lib/gc-scrape.js';
 import { cpuSeconds, cpuTimes } from '../bench/lib/proc-stats.js';
+import { requestBody } from '../bench/lib/scenarios.js';
 import { Histogram } from '../bench/load/histogram.js';
 import { slotTarget } from '../bench/load/schedule.js';
 import { eventually, relayWithSimulator } from './helpers/relay.js';
@@ -181,5 +183,32 @@ describe('cpuTimes', () => {
     expect(user).toBeGreaterThan(system * 3);
     expect(cpuSeconds(process.pid)).toBeGreaterThanOrEqual(after.user + after.system);
     expect(cpuTimes(2 ** 22 + 1)).toEqual({ user: 0, system: 0 }); // no such process
+  });
+});
+
+describe('requestBody', () => {
+  it('asks for usage only where told (instructions.js --client-usage), and the relay then passes the usage chunk on', async () => {
+    const { relay, close } = await relayWithSimulator();
+    try {
+      /** The usage fields of every chunk of a stream through Sheepdog, asked with the bench's own body. */
+      const usages = async (clientUsage: boolean) => {
+        const body: OpenAI.ChatCompletionCreateParamsStreaming = JSON.parse(
+          requestBody({ stream: true, chunks: 20, clientUsage }),
+        );
+        const chunks = await relay.client().chat.completions.create(body);
+        const seen: unknown[] = [];
+        for await (const chunk of chunks) seen.push(chunk.usage);
+        return seen;
+      };
+      const asked = await usages(true);
+      expect(asked.at(-1)).toMatchObject({ completion_tokens: expect.any(Number) });
+      // Not asked: no chunk carries a usage field at all (nor the `"usage":null` OpenAI adds once asked).
+      expect((await usages(false)).filter((u) => u !== undefined)).toEqual([]);
+      expect(JSON.parse(requestBody({ stream: false, chunks: 20, clientUsage: true }))).not.toHaveProperty(
+        'stream_options',
+      );
+    } finally {
+      await close();
+    }
   });
 });

@@ -140,13 +140,17 @@ export const interleaves = (target) => target !== 'portkey';
 /** The simulator runs with this fixed completion length; shorter answers ask for max_tokens. */
 export const SIM_COMPLETION_TOKENS = 1000;
 
-/** @param {{ stream: boolean, chunks: number, contextBytes?: number }} s */
+/**
+ * `clientUsage`: the client asks for the usage chunk itself (the bench's clients do not, as most do not).
+ * @param {{ stream: boolean, chunks: number, contextBytes?: number, clientUsage?: boolean }} s
+ */
 export function requestBody(s) {
   const body = {
     model: 'gpt-4.1',
     messages: [...conversation(s.contextBytes ?? 0), { role: 'user', content: PROMPT }],
     ...(s.chunks < SIM_COMPLETION_TOKENS ? { max_tokens: s.chunks } : {}),
     ...(s.stream ? { stream: true } : {}),
+    ...(s.stream && s.clientUsage ? { stream_options: { include_usage: true } } : {}),
   };
   return JSON.stringify(body);
 }
