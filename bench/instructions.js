@@ -64,6 +64,10 @@ if (spawnSync('valgrind', ['--version'], { stdio: 'ignore' }).status !== 0)
   throw new Error('valgrind is needed (apt-get install valgrind)');
 const scenario = SCENARIOS.find((s) => s.id === values.scenario);
 if (scenario?.kind !== 'closed') throw new Error(`${values.scenario}: not a fixed-concurrency scenario`);
+if (values['client-usage'] && !scenario.stream)
+  throw new Error(
+    `--client-usage: ${scenario.id} is not a streaming scenario (only streams carry usage chunks)`,
+  );
 const names = values.targets.split(',');
 if (values.candidate && !names.includes('candidate')) names.push('candidate');
 const candidate = values.candidate ? resolve(values.candidate) : undefined;

@@ -86,17 +86,21 @@ await withSimulator('side-by-side', loadCore, async ({ tmpDir, simOrigin }) => {
       // Alternate which wrk starts first, in case starting first matters.
       const order = round % 2 ? targets : [...targets].reverse();
       const rows = await loadTogether(order, scenario, { durationS: seconds, loadCore, tmpDir });
-      const mine = rows.find((r) => r.target === 'sheepdog');
-      const other = rows.find((r) => r.target === against);
-      const ratio =
-        /** @type {number} */ (mine?.cpuUsPerRequest) / /** @type {number} */ (other?.cpuUsPerRequest);
+      /** @param {string} name */
+      const rowOf = (name) => {
+        const row = rows.find((r) => r.target === name);
+        if (!row) throw new Error(`no figures for ${name}`);
+        return row;
+      };
+      const mine = rowOf('sheepdog');
+      const other = rowOf(against);
+      const ratio = mine.cpuUsPerRequest / other.cpuUsPerRequest;
       ratios.push(ratio);
-      const [a, b] = /** @type {import('./lib/together.js').TogetherRow[]} */ ([mine, other]);
-      cpuGaps.push(a.cpuUsPerRequest - b.cpuUsPerRequest);
-      kernelGaps.push(a.kernelUsPerRequest - b.kernelUsPerRequest);
+      cpuGaps.push(mine.cpuUsPerRequest - other.cpuUsPerRequest);
+      kernelGaps.push(mine.kernelUsPerRequest - other.kernelUsPerRequest);
       results.push({ scenario: scenario.id, round, rows, ratio });
       say(
-        `${scenario.id} round ${round}/${rounds}: sheepdog ${mine?.cpuUsPerRequest.toFixed(1)} µs a request (kernel ${mine?.kernelUsPerRequest.toFixed(1)}; ${mine?.requests} req, ${mine?.errors} errors), ${against} ${other?.cpuUsPerRequest.toFixed(1)} µs (kernel ${other?.kernelUsPerRequest.toFixed(1)}; ${other?.requests} req, ${other?.errors} errors), ratio ${ratio.toFixed(3)}`,
+        `${scenario.id} round ${round}/${rounds}: sheepdog ${mine.cpuUsPerRequest.toFixed(1)} µs a request (kernel ${mine.kernelUsPerRequest.toFixed(1)}; ${mine.requests} req, ${mine.errors} errors), ${against} ${other.cpuUsPerRequest.toFixed(1)} µs (kernel ${other.kernelUsPerRequest.toFixed(1)}; ${other.requests} req, ${other.errors} errors), ratio ${ratio.toFixed(3)}`,
       );
     }
     say(

@@ -1,7 +1,7 @@
-// The bench's own arithmetic: how an interleaved schedule shares its slots
-// among targets, how the latency bars read pooled histograms, and how a
-// step's GC time is read from the relay's own metrics, and how a process's
-// CPU time is split into user and kernel time.
+// The bench's own arithmetic and inputs: how an interleaved schedule shares
+// its slots among targets; how the latency bars read pooled histograms; a
+// step's GC time read from the relay's own metrics; a process's CPU time split
+// into user and kernel time; the request body, with or without usage asked.
 
 import type OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
